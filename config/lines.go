@@ -18,10 +18,10 @@ func keyLines(src string) map[string]int {
 }
 
 type lineScanner struct {
-	lines  map[string]int
-	table  string // current table prefix, "" at top level
-	inStr  string // closing delimiter of an open multi-line string
-	depth  int    // open [ of a multi-line array value
+	lines map[string]int
+	table string // current table prefix, "" at top level
+	inStr string // closing delimiter of an open multi-line string
+	depth int    // open [ of a multi-line array value
 }
 
 func (s *lineScanner) add(key string, n int) {
