@@ -81,8 +81,9 @@ func saltedPassword(h func() hash.Hash, password string, salt []byte, iterations
 //	StoredKey      = H(ClientKey)
 //	ServerKey      = HMAC(SaltedPassword, "Server Key")
 //
-// Normalize is the PRECIS OpaqueString profile (RFC 8265 §4.2), which
-// RFC 7677 §4 names in place of SASLprep.
+// Normalize is the PRECIS OpaqueString profile (RFC 8265 §4.2), the
+// successor of the SASLprep profile RFC 5802 §2.2 names; clients must
+// prepare the password the same way.
 func Derive(hash, password string, salt []byte, iterations int) (Credentials, error) {
 	h := hashFunc(hash)
 	if h == nil {
