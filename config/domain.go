@@ -1,20 +1,15 @@
 package config
 
 import (
-	"errors"
 	"strings"
 
-	"golang.org/x/net/idna"
+	"github.com/parley-xmpp/parley/server/jid"
 )
 
-// normalizeDomain lowercases and IDNA-maps a domain name and strips a
-// trailing dot (RFC 7622 §3.2).
+// normalizeDomain applies the JID domainpart rules (RFC 7622 §3.2) so that a
+// configured domain compares equal to the domainpart of parsed addresses.
 func normalizeDomain(d string) (string, error) {
-	d = strings.TrimSuffix(d, ".")
-	if d == "" {
-		return "", errors.New("empty domain")
-	}
-	n, err := idna.Lookup.ToUnicode(d)
+	n, err := jid.NormalizeDomain(d)
 	if err != nil {
 		return "", err
 	}
