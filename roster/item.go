@@ -6,6 +6,8 @@ import (
 
 	"github.com/beevik/etree"
 	"golang.org/x/text/secure/precis"
+
+	"github.com/parley-xmpp/parley/server/jid"
 )
 
 // The jabber:iq:roster codec of RFC 6121 §2.1: parsing roster gets and sets
@@ -50,6 +52,27 @@ type Item struct {
 
 // Remove reports whether the item asks for (or announces) its removal.
 func (it Item) Remove() bool { return it.Subscription == SubscriptionRemove }
+
+// Contact parses the item's JID for a roster set from owner. A JID that
+// does not parse is jid-malformed (RFC 7622 §4); so is a full JID, since a
+// roster holds bare JIDs (RFC 6121 §3.1.2 treats <contact@domain/res> as
+// the bare JID; a roster set has no such rule, so it is refused rather than
+// silently changed). The owner's own bare JID is not-allowed, as the RFC
+// 6121 §2.3.3 Interoperability Note describes: a user is not their own
+// contact.
+func (it Item) Contact(owner jid.JID) (jid.JID, error) {
+	j, err := jid.Parse(it.JID)
+	if err != nil {
+		return jid.JID{}, newError(CondJIDMalformed, "invalid roster item jid")
+	}
+	if !j.IsBare() {
+		return jid.JID{}, newError(CondJIDMalformed, "roster item jid must be a bare JID")
+	}
+	if j == owner.Bare() {
+		return jid.JID{}, newError(CondNotAllowed, "cannot add yourself to your roster")
+	}
+	return j, nil
+}
 
 // Limits bound what a client may store in one roster item (RFC 6121
 // §2.3.3: "a server-configured limit"). Zero fields mean no limit.
