@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/beevik/etree"
+
+	"github.com/parley-xmpp/parley/server/stanza"
 )
 
 // FuzzParseSet feeds arbitrary documents to ParseSet and checks that an
@@ -22,7 +24,7 @@ func FuzzParseSet(f *testing.F) {
 		_, _, _ = ParseGet(doc.Root())
 		it, err := ParseSet(doc.Root(), DefaultLimits)
 		if err != nil {
-			if _, ok := err.(*Error); !ok {
+			if _, ok := err.(*stanza.Error); !ok {
 				t.Fatalf("untyped error %T %v", err, err)
 			}
 			return

@@ -8,6 +8,7 @@ import (
 	"golang.org/x/text/secure/precis"
 
 	"github.com/parley-xmpp/parley/server/jid"
+	"github.com/parley-xmpp/parley/server/stanza"
 )
 
 // The jabber:iq:roster codec of RFC 6121 §2.1: parsing roster gets and sets
@@ -63,13 +64,13 @@ func (it Item) Remove() bool { return it.Subscription == SubscriptionRemove }
 func (it Item) Contact(owner jid.JID) (jid.JID, error) {
 	j, err := jid.Parse(it.JID)
 	if err != nil {
-		return jid.JID{}, newError(CondJIDMalformed, "invalid roster item jid")
+		return jid.JID{}, stanza.NewError(stanza.JIDMalformed, "invalid roster item jid")
 	}
 	if !j.IsBare() {
-		return jid.JID{}, newError(CondJIDMalformed, "roster item jid must be a bare JID")
+		return jid.JID{}, stanza.NewError(stanza.JIDMalformed, "roster item jid must be a bare JID")
 	}
 	if j == owner.Bare() {
-		return jid.JID{}, newError(CondNotAllowed, "cannot add yourself to your roster")
+		return jid.JID{}, stanza.NewError(stanza.NotAllowed, "cannot add yourself to your roster")
 	}
 	return j, nil
 }
@@ -93,7 +94,7 @@ func ParseGet(q *etree.Element) (ver string, hasVer bool, err error) {
 		return "", false, err
 	}
 	if len(rosterChildren(q, "item")) > 0 {
-		return "", false, newError(CondBadRequest, "roster get must not contain items")
+		return "", false, stanza.NewError(stanza.BadRequest, "roster get must not contain items")
 	}
 	a := q.SelectAttr("ver")
 	if a == nil || a.Space != "" {
@@ -108,7 +109,7 @@ func ParseGet(q *etree.Element) (ver string, hasVer bool, err error) {
 // ignored (§2.1.2.1, §2.1.2.2). For a removal, name and groups are ignored.
 // The JID is returned as written; the caller parses it.
 //
-// Errors (*Error): bad-request when the query has not exactly one item, the
+// Errors (*stanza.Error): bad-request when the query has not exactly one item, the
 // item has no 'jid', or two groups are equal under the PRECIS OpaqueString
 // comparison; not-acceptable for an empty group, a name or group longer
 // than the limits, or more groups than the limits allow.
@@ -118,12 +119,12 @@ func ParseSet(q *etree.Element, lim Limits) (Item, error) {
 	}
 	items := rosterChildren(q, "item")
 	if len(items) != 1 {
-		return Item{}, newError(CondBadRequest, "roster set must contain exactly one item")
+		return Item{}, stanza.NewError(stanza.BadRequest, "roster set must contain exactly one item")
 	}
 	el := items[0]
 	it := Item{JID: attr(el, "jid")}
 	if it.JID == "" {
-		return Item{}, newError(CondBadRequest, "roster item without jid")
+		return Item{}, stanza.NewError(stanza.BadRequest, "roster item without jid")
 	}
 	if attr(el, "subscription") == SubscriptionRemove {
 		it.Subscription = SubscriptionRemove
@@ -131,7 +132,7 @@ func ParseSet(q *etree.Element, lim Limits) (Item, error) {
 	}
 	it.Name = attr(el, "name")
 	if lim.MaxNameLen > 0 && utf8.RuneCountInString(it.Name) > lim.MaxNameLen {
-		return Item{}, newError(CondNotAcceptable, "roster item name too long")
+		return Item{}, stanza.NewError(stanza.NotAcceptable, "roster item name too long")
 	}
 	groups, err := parseGroups(el, lim)
 	if err != nil {
@@ -148,7 +149,7 @@ func parseGroups(el *etree.Element, lim Limits) ([]string, error) {
 		return nil, nil
 	}
 	if lim.MaxGroups > 0 && len(gs) > lim.MaxGroups {
-		return nil, newError(CondNotAcceptable, "too many groups in roster item")
+		return nil, stanza.NewError(stanza.NotAcceptable, "too many groups in roster item")
 	}
 	out := make([]string, 0, len(gs))
 	seen := make(map[string]struct{}, len(gs))
@@ -156,13 +157,13 @@ func parseGroups(el *etree.Element, lim Limits) ([]string, error) {
 		name := g.Text()
 		switch {
 		case name == "":
-			return nil, newError(CondNotAcceptable, "empty group name")
+			return nil, stanza.NewError(stanza.NotAcceptable, "empty group name")
 		case lim.MaxGroupLen > 0 && utf8.RuneCountInString(name) > lim.MaxGroupLen:
-			return nil, newError(CondNotAcceptable, "group name too long")
+			return nil, stanza.NewError(stanza.NotAcceptable, "group name too long")
 		}
 		key := groupKey(name)
 		if _, dup := seen[key]; dup {
-			return nil, newError(CondBadRequest, "duplicate group")
+			return nil, stanza.NewError(stanza.BadRequest, "duplicate group")
 		}
 		seen[key] = struct{}{}
 		out = append(out, name)
@@ -183,7 +184,7 @@ func groupKey(name string) string {
 // checkQuery verifies that q is a <query xmlns='jabber:iq:roster'/>.
 func checkQuery(q *etree.Element) error {
 	if q == nil || q.Tag != "query" || q.NamespaceURI() != NS {
-		return newError(CondBadRequest, "not a jabber:iq:roster query")
+		return stanza.NewError(stanza.BadRequest, "not a jabber:iq:roster query")
 	}
 	return nil
 }

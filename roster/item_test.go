@@ -9,6 +9,7 @@ import (
 	"github.com/beevik/etree"
 
 	"github.com/parley-xmpp/parley/server/jid"
+	"github.com/parley-xmpp/parley/server/stanza"
 )
 
 // parseEl parses one XML element.
@@ -30,13 +31,13 @@ func xmlString(el *etree.Element) string {
 }
 
 // wantCond fails unless err is an *Error with condition c.
-func wantCond(t *testing.T, err error, c Condition) {
+func wantCond(t *testing.T, err error, c stanza.Condition) {
 	t.Helper()
-	var e *Error
+	var e *stanza.Error
 	if !errors.As(err, &e) || e.Condition != c {
 		t.Fatalf("error %v, want condition %s", err, c)
 	}
-	if !errors.Is(err, &Error{Condition: c}) {
+	if !errors.Is(err, c) {
 		t.Fatalf("errors.Is(%v, %s) = false", err, c)
 	}
 }
@@ -46,16 +47,16 @@ func TestParseGet(t *testing.T) {
 		name, xml string
 		ver       string
 		hasVer    bool
-		cond      Condition
+		cond      stanza.Condition
 	}{
 		{"RFC 6121 §2.1.3", `<query xmlns='jabber:iq:roster'/>`, "", false, ""},
 		{"RFC 6121 §2.6.2", `<query xmlns='jabber:iq:roster' ver='ver14'/>`, "ver14", true, ""},
 		{"bootstrap", `<query xmlns='jabber:iq:roster' ver=''/>`, "", true, ""},
 		{"extension child", `<query xmlns='jabber:iq:roster'><x xmlns='urn:x'/></query>`, "", false, ""},
 		{"foreign item", `<query xmlns='jabber:iq:roster'><item xmlns='urn:x' jid='a@b'/></query>`, "", false, ""},
-		{"items in get", `<query xmlns='jabber:iq:roster'><item jid='a@b'/></query>`, "", false, CondBadRequest},
-		{"wrong namespace", `<query xmlns='jabber:iq:private'/>`, "", false, CondBadRequest},
-		{"wrong element", `<roster xmlns='jabber:iq:roster'/>`, "", false, CondBadRequest},
+		{"items in get", `<query xmlns='jabber:iq:roster'><item jid='a@b'/></query>`, "", false, stanza.BadRequest},
+		{"wrong namespace", `<query xmlns='jabber:iq:private'/>`, "", false, stanza.BadRequest},
+		{"wrong element", `<roster xmlns='jabber:iq:roster'/>`, "", false, stanza.BadRequest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -70,7 +71,7 @@ func TestParseGet(t *testing.T) {
 		})
 	}
 	_, _, err := ParseGet(nil)
-	wantCond(t, err, CondBadRequest)
+	wantCond(t, err, stanza.BadRequest)
 }
 
 func TestParseSet(t *testing.T) {
@@ -79,7 +80,7 @@ func TestParseSet(t *testing.T) {
 	tests := []struct {
 		name, xml string
 		want      Item
-		cond      Condition
+		cond      stanza.Condition
 	}{
 		{"RFC 6121 §2.3.1", `<query xmlns='jabber:iq:roster'><item jid='nurse@example.com' name='Nurse'><group>Servants</group></item></query>`,
 			Item{JID: "nurse@example.com", Name: "Nurse", Groups: []string{"Servants"}}, ""},
@@ -97,16 +98,16 @@ func TestParseSet(t *testing.T) {
 			Item{JID: "a@b"}, ""},
 		{"limits are characters", `<query xmlns='jabber:iq:roster'><item jid='a@b' name='éééééééééé'><group>éééééééééé</group></item></query>`,
 			Item{JID: "a@b", Name: strings.Repeat("é", 10), Groups: []string{strings.Repeat("é", 10)}}, ""},
-		{"§2.3.3 two items", `<query xmlns='jabber:iq:roster'><item jid='nurse@example.com'/><item jid='mother@example.com'/></query>`, Item{}, CondBadRequest},
-		{"no item", `<query xmlns='jabber:iq:roster'/>`, Item{}, CondBadRequest},
-		{"no jid", `<query xmlns='jabber:iq:roster'><item name='x'/></query>`, Item{}, CondBadRequest},
-		{"§2.3.3 duplicate groups", `<query xmlns='jabber:iq:roster'><item jid='nurse@example.com' name='Nurse'><group>Servants</group><group>Servants</group></item></query>`, Item{}, CondBadRequest},
-		{"duplicate groups under PRECIS", "<query xmlns='jabber:iq:roster'><item jid='a@b'><group>Caf\u00e9</group><group>Cafe\u0301</group></item></query>", Item{}, CondBadRequest},
-		{"§2.3.3 empty group", `<query xmlns='jabber:iq:roster'><item jid='nurse@example.com' name='Nurse'><group></group></item></query>`, Item{}, CondNotAcceptable},
-		{"§2.3.3 oversized handle", `<query xmlns='jabber:iq:roster'><item jid='a@b' name='` + long + `'/></query>`, Item{}, CondNotAcceptable},
-		{"§2.3.3 oversized group", `<query xmlns='jabber:iq:roster'><item jid='a@b'><group>` + long + `</group></item></query>`, Item{}, CondNotAcceptable},
-		{"too many groups", `<query xmlns='jabber:iq:roster'><item jid='a@b'><group>1</group><group>2</group><group>3</group><group>4</group></item></query>`, Item{}, CondNotAcceptable},
-		{"wrong namespace", `<query xmlns='jabber:iq:roster2'><item jid='a@b'/></query>`, Item{}, CondBadRequest},
+		{"§2.3.3 two items", `<query xmlns='jabber:iq:roster'><item jid='nurse@example.com'/><item jid='mother@example.com'/></query>`, Item{}, stanza.BadRequest},
+		{"no item", `<query xmlns='jabber:iq:roster'/>`, Item{}, stanza.BadRequest},
+		{"no jid", `<query xmlns='jabber:iq:roster'><item name='x'/></query>`, Item{}, stanza.BadRequest},
+		{"§2.3.3 duplicate groups", `<query xmlns='jabber:iq:roster'><item jid='nurse@example.com' name='Nurse'><group>Servants</group><group>Servants</group></item></query>`, Item{}, stanza.BadRequest},
+		{"duplicate groups under PRECIS", "<query xmlns='jabber:iq:roster'><item jid='a@b'><group>Caf\u00e9</group><group>Cafe\u0301</group></item></query>", Item{}, stanza.BadRequest},
+		{"§2.3.3 empty group", `<query xmlns='jabber:iq:roster'><item jid='nurse@example.com' name='Nurse'><group></group></item></query>`, Item{}, stanza.NotAcceptable},
+		{"§2.3.3 oversized handle", `<query xmlns='jabber:iq:roster'><item jid='a@b' name='` + long + `'/></query>`, Item{}, stanza.NotAcceptable},
+		{"§2.3.3 oversized group", `<query xmlns='jabber:iq:roster'><item jid='a@b'><group>` + long + `</group></item></query>`, Item{}, stanza.NotAcceptable},
+		{"too many groups", `<query xmlns='jabber:iq:roster'><item jid='a@b'><group>1</group><group>2</group><group>3</group><group>4</group></item></query>`, Item{}, stanza.NotAcceptable},
+		{"wrong namespace", `<query xmlns='jabber:iq:roster2'><item jid='a@b'/></query>`, Item{}, stanza.BadRequest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -137,16 +138,16 @@ func TestContact(t *testing.T) {
 	owner := jid.MustParse("juliet@example.com/balcony")
 	tests := []struct {
 		in, want string
-		cond     Condition
+		cond     stanza.Condition
 	}{
 		{"nurse@example.com", "nurse@example.com", ""},
 		{"Nurse@Example.COM", "nurse@example.com", ""},
 		{"example.org", "example.org", ""},
-		{"nurse@example.com/res", "", CondJIDMalformed},
-		{"@example.com", "", CondJIDMalformed},
-		{"a@b@", "", CondJIDMalformed},
-		{"juliet@example.com", "", CondNotAllowed},
-		{"JULIET@example.com", "", CondNotAllowed},
+		{"nurse@example.com/res", "", stanza.JIDMalformed},
+		{"@example.com", "", stanza.JIDMalformed},
+		{"a@b@", "", stanza.JIDMalformed},
+		{"juliet@example.com", "", stanza.NotAllowed},
+		{"JULIET@example.com", "", stanza.NotAllowed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
