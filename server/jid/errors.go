@@ -3,7 +3,12 @@ package jid
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
+
+// maxDetail bounds the underlying error text kept in Error(): IDNA errors
+// quote the whole offending label.
+const maxDetail = 80
 
 // Part names the part of a JID an error is about.
 type Part uint8
@@ -61,7 +66,11 @@ type Error struct {
 // Error describes the problem without repeating the (possibly huge) input.
 func (e *Error) Error() string {
 	if e.Detail != nil {
-		return fmt.Sprintf("jid: %s: %v (%v)", e.Part, e.Reason, e.Detail)
+		d := e.Detail.Error()
+		if len(d) > maxDetail {
+			d = strings.ToValidUTF8(d[:maxDetail], "") + "..."
+		}
+		return fmt.Sprintf("jid: %s: %v (%s)", e.Part, e.Reason, d)
 	}
 	return fmt.Sprintf("jid: %s: %v", e.Part, e.Reason)
 }

@@ -222,3 +222,10 @@ func BenchmarkParse(b *testing.B) {
 		})
 	}
 }
+
+func TestErrorStringBounded(t *testing.T) {
+	_, err := Parse("a@" + strings.Repeat("\u05d0", 1000))
+	if err == nil || len(err.Error()) > 200 {
+		t.Errorf("error text of %d bytes: %v", len(err.Error()), err)
+	}
+}
