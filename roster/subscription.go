@@ -3,7 +3,7 @@ package roster
 // The presence subscription state machine of RFC 6121 Appendix A, written as
 // pure functions: given the user's state towards one contact and one
 // subscription-related presence stanza, they return the new state and what
-// the server does with the stanza. Nothing here touches storage or sessions.
+// the server does with the stanza. Nothing here touches storage or connections.
 
 // Sub is one of the nine subscription states of RFC 6121 Appendix A.1, seen
 // from the user's side. The zero value is None, which also stands for a
@@ -218,6 +218,25 @@ type Outcome struct {
 // Forwarded reports whether the stanza is routed (outbound) or delivered
 // (inbound).
 func (o Outcome) Forwarded() bool { return o.Forward == Must }
+
+// GainedFrom reports that the contact just got a subscription to the
+// user's presence: the server sends the contact the user's current
+// presence (RFC 6121 §3.1.5).
+func (o Outcome) GainedFrom() bool { return !o.Prev.Sub.HasFrom() && o.State.Sub.HasFrom() }
+
+// LostFrom reports that the contact's subscription to the user ended: the
+// contact gets unavailable presence from the user's available resources
+// (RFC 6121 §3.2.2, §3.3.3).
+func (o Outcome) LostFrom() bool { return o.Prev.Sub.HasFrom() && !o.State.Sub.HasFrom() }
+
+// GainedTo reports that the user just got a subscription to the contact's
+// presence (RFC 6121 §3.1.6: the contact's presence follows).
+func (o Outcome) GainedTo() bool { return !o.Prev.Sub.HasTo() && o.State.Sub.HasTo() }
+
+// LostTo reports that the user's subscription to the contact ended: the
+// user's resources should no longer show the contact as available (RFC
+// 6121 §3.2.3, §3.3.2).
+func (o Outcome) LostTo() bool { return o.Prev.Sub.HasTo() && !o.State.Sub.HasTo() }
 
 func finish(prev, next State, fwd Requirement, reply Type) Outcome {
 	next = next.norm()

@@ -393,3 +393,28 @@ func TestRemove(t *testing.T) {
 		}
 	}
 }
+
+// TestPresenceEffects checks the subscription edges the presence code acts on.
+func TestPresenceEffects(t *testing.T) {
+	in := func(s Sub) State { return State{Sub: s, InRoster: true} }
+	tests := []struct {
+		name                       string
+		o                          Outcome
+		gainF, lostF, gainT, lostT bool
+	}{
+		{"§3.1.5 approval", Outbound(in(NonePendingIn), Subscribed), true, false, false, false},
+		{"§3.1.6 approved", Inbound(in(NonePendingOut), Subscribed), false, false, true, false},
+		{"§3.2.2 cancel", Outbound(in(Both), Unsubscribed), false, true, false, false},
+		{"§3.2.3 cancelled", Inbound(in(Both), Unsubscribed), false, false, false, true},
+		{"§3.3.2 unsubscribe", Outbound(in(To), Unsubscribe), false, false, false, true},
+		{"§3.3.3 unsubscribed", Inbound(in(FromPendingOut), Unsubscribe), false, true, false, false},
+		{"no change", Inbound(in(Both), Subscribe), false, false, false, false},
+	}
+	for _, tt := range tests {
+		o := tt.o
+		if o.GainedFrom() != tt.gainF || o.LostFrom() != tt.lostF || o.GainedTo() != tt.gainT || o.LostTo() != tt.lostT {
+			t.Errorf("%s: gainFrom %v lostFrom %v gainTo %v lostTo %v", tt.name,
+				o.GainedFrom(), o.LostFrom(), o.GainedTo(), o.LostTo())
+		}
+	}
+}
