@@ -157,7 +157,7 @@ func (s *Stanza) checkType() *Error {
 		if s.ID == "" {
 			return NewError(BadRequest, "iq without id")
 		}
-		n := len(s.El.ChildElements())
+		n := countChildren(s.El)
 		switch s.Type {
 		case "get", "set":
 			if n != 1 {
@@ -207,6 +207,17 @@ func (s *Stanza) Payload() *etree.Element {
 		}
 	}
 	return nil
+}
+
+// countChildren counts the child elements of el.
+func countChildren(el *etree.Element) int {
+	n := 0
+	for _, t := range el.Child {
+		if _, ok := t.(*etree.Element); ok {
+			n++
+		}
+	}
+	return n
 }
 
 // attr returns the value of the attribute space:key, matching the prefix
