@@ -52,12 +52,14 @@ type Decoder struct {
 	max      int64
 	document bool
 	content  map[string]bool
+	primary  string // ContentNamespaces[0], the namespace "" stands for
 
 	br     byteReader
 	xd     *xml.Decoder
 	ns     nsScope
 	frames []frame
 	text   []byte // character data not yet added to the innermost element
+	alias  string // content namespace read as primary in this element
 
 	state   state
 	start   int64 // br.n when the stream began
@@ -75,6 +77,9 @@ func NewDecoder(r io.Reader, o Options) *Decoder {
 	d.document = o.Document || o.Wrapper.Space == NSBOSH
 	for _, ns := range o.ContentNamespaces {
 		d.content[ns] = true
+	}
+	if len(o.ContentNamespaces) > 0 {
+		d.primary = o.ContentNamespaces[0]
 	}
 	d.br.limit = -1
 	d.Reset(r)
@@ -392,6 +397,11 @@ func (d *Decoder) close(t xml.EndElement) error {
 
 // open starts an element: it resolves its namespace and attributes, and
 // adds it to its parent.
+//
+// A first-level element in a content namespace other than the first (the
+// httpbind namespace of a BOSH body whose children do not declare
+// jabber:client) is read as if that namespace were the first throughout the
+// element, so that its elements look exactly as those of a TCP stream.
 func (d *Decoder) open(se xml.StartElement) (*etree.Element, error) {
 	if len(d.frames) >= maxDepth {
 		return nil, NewError(PolicyViolation, "elements nested too deeply")
@@ -407,6 +417,15 @@ func (d *Decoder) open(se xml.StartElement) (*etree.Element, error) {
 		return nil, err
 	}
 	el := etree.NewElement(se.Name.Local)
+	if len(d.frames) == 0 {
+		d.alias = ""
+		if d.content[ns] && ns != d.primary {
+			d.alias = ns
+		}
+	}
+	if ns == d.alias && ns != "" {
+		ns = d.primary
+	}
 	if len(d.frames) == 0 {
 		if !d.content[ns] {
 			el.CreateAttr("xmlns", ns)

@@ -449,3 +449,15 @@ func TestWriteRoundTrip(t *testing.T) {
 		t.Fatalf("%q %v", buf.String(), err)
 	}
 }
+
+// TestBOSHUndeclaredContent: children of a BOSH body that do not declare
+// jabber:client are read exactly as the same XML over TCP.
+func TestBOSHUndeclaredContent(t *testing.T) {
+	in := `<body xmlns='http://jabber.org/protocol/httpbind'><message to='a@b'><body>hi</body><x xmlns='jabber:client'/>` +
+		`<p:y xmlns:p='http://jabber.org/protocol/httpbind'/></message><iq xmlns='jabber:client'><q xmlns='http://jabber.org/protocol/httpbind'/></iq></body>`
+	got, err := decodeAll(t, BOSHOptions(0), in)
+	want := `<message to="a@b"><body>hi</body><x/><y/></message>|<iq><q xmlns="http://jabber.org/protocol/httpbind"/></iq>`
+	if err != io.EOF || strings.Join(got, "|") != want {
+		t.Fatalf("got %q, %v", got, err)
+	}
+}
