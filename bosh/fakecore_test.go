@@ -1,0 +1,139 @@
+package bosh
+
+import (
+	"strings"
+	"sync"
+
+	"github.com/beevik/etree"
+)
+
+// fakeCore is a tiny stand-in for the session core, used until the real
+// one is wired in: PLAIN-free "auth" (the text is the user name), restart,
+// bind, and message routing between its sessions.
+type fakeCore struct {
+	mu       sync.Mutex
+	sessions map[string]*fakeSession // by full JID
+	ended    []string
+	undeliv  []*etree.Element
+	received []string // tags received, in order
+	endCh    chan string
+}
+
+func newFakeCore() *fakeCore {
+	return &fakeCore{sessions: map[string]*fakeSession{}, endCh: make(chan string, 100)}
+}
+
+type fakeSession struct {
+	c      *fakeCore
+	t      Transport
+	mu     sync.Mutex
+	q      []*etree.Element
+	user   string
+	jid    string
+	authed bool
+}
+
+func (c *fakeCore) NewSession(t Transport, info TransportInfo) Session {
+	return &fakeSession{c: c, t: t}
+}
+
+func (s *fakeSession) push(el *etree.Element) {
+	s.mu.Lock()
+	s.q = append(s.q, el)
+	s.mu.Unlock()
+	s.t.Notify()
+}
+
+func features(authed bool) *etree.Element {
+	f := etree.NewElement("stream:features")
+	f.CreateAttr("xmlns:stream", nsStream)
+	if authed {
+		f.CreateElement("bind").CreateAttr("xmlns", "urn:ietf:params:xml:ns:xmpp-bind")
+	} else {
+		m := f.CreateElement("mechanisms")
+		m.CreateAttr("xmlns", nsSASL)
+		m.CreateElement("mechanism").SetText("PLAIN")
+	}
+	return f
+}
+
+func (s *fakeSession) Open(h StreamHeader) Step {
+	to := strings.ToLower(h.Attr("", "to"))
+	if to != "example.com" {
+		s.t.Close(&StreamError{Condition: "host-unknown"})
+		return StepClose
+	}
+	s.t.OpenStream(ResponseHeader{ID: newSID(), From: to, Version: "1.0"})
+	s.push(features(s.authed))
+	return StepContinue
+}
+
+func (s *fakeSession) Receive(el *etree.Element) Step {
+	s.c.mu.Lock()
+	s.c.received = append(s.c.received, el.Tag+":"+el.FindElement("body").Text())
+	s.c.mu.Unlock()
+	switch {
+	case el.Tag == "auth":
+		s.user = el.Text()
+		s.authed = true
+		ok := etree.NewElement("success")
+		ok.CreateAttr("xmlns", nsSASL)
+		s.push(ok)
+		return StepRestart
+	case !s.authed:
+		s.t.Close(&StreamError{Condition: "not-authorized"})
+		return StepClose
+	case el.Tag == "iq" && el.FindElement("bind") != nil:
+		s.jid = s.user + "@example.com/r"
+		s.c.mu.Lock()
+		s.c.sessions[s.jid] = s
+		s.c.mu.Unlock()
+		res := etree.NewElement("iq")
+		res.CreateAttr("type", "result")
+		res.CreateAttr("id", el.SelectAttrValue("id", ""))
+		b := res.CreateElement("bind")
+		b.CreateAttr("xmlns", "urn:ietf:params:xml:ns:xmpp-bind")
+		b.CreateElement("jid").SetText(s.jid)
+		s.push(res)
+	case el.Tag == "message":
+		s.c.mu.Lock()
+		dst := s.c.sessions[el.SelectAttrValue("to", "")]
+		s.c.mu.Unlock()
+		if dst != nil {
+			m := el.Copy()
+			m.CreateAttr("from", s.jid)
+			dst.push(m)
+		}
+	case el.Tag == "kick":
+		s.t.Close(&StreamError{Condition: "conflict"})
+		return StepClose
+	}
+	return StepContinue
+}
+
+func (s *fakeSession) Drain(dst []*etree.Element) []*etree.Element {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	dst = append(dst, s.q...)
+	s.q = nil
+	return dst
+}
+
+func (s *fakeSession) End(reason error) {
+	s.c.mu.Lock()
+	if s.jid != "" {
+		delete(s.c.sessions, s.jid)
+	}
+	s.c.ended = append(s.c.ended, s.jid)
+	s.c.mu.Unlock()
+	select {
+	case s.c.endCh <- s.jid:
+	default:
+	}
+}
+
+func (s *fakeSession) Undeliverable(els []*etree.Element) {
+	s.c.mu.Lock()
+	s.c.undeliv = append(s.c.undeliv, els...)
+	s.c.mu.Unlock()
+}

@@ -1,0 +1,285 @@
+package bosh
+
+import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// defaultContentType is the Content-Type of every response of a session
+// created without 'content' (XEP-0124 §7.1, B-195).
+const defaultContentType = "text/xml; charset=utf-8"
+
+// Handler is the BOSH endpoint: POST carries <body/> requests, OPTIONS
+// answers CORS preflights, GET and HEAD show an info page (XEP-0124 §5).
+type Handler struct {
+	*Manager
+	cfg     Config
+	proxies []*net.IPNet
+	info    http.Handler
+}
+
+// NewHandler returns the endpoint for cfg (zero fields take the defaults)
+// driving sessions of core.
+func NewHandler(cfg Config, core Core, log zerolog.Logger) *Handler {
+	cfg = cfg.withDefaults()
+	return &Handler{
+		Manager: newManager(cfg, core, log),
+		cfg:     cfg,
+		proxies: parseProxies(cfg.TrustedProxies),
+	}
+}
+
+// SetInfoHandler replaces the page served on GET (the web client, once it
+// exists).
+func (h *Handler) SetInfoHandler(info http.Handler) { h.info = info }
+
+// Stats returns the counters.
+func (h *Handler) Stats() *Stats { return &h.Manager.stats }
+
+// Path returns the configured endpoint path.
+func (h *Handler) Path() string { return h.cfg.Path }
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.cors(w, r)
+	switch r.Method {
+	case http.MethodPost:
+		h.post(w, r)
+	case http.MethodOptions:
+		h.preflight(w, r)
+	case http.MethodGet, http.MethodHead:
+		h.infoPage(w, r)
+	default:
+		w.Header().Set("Allow", "GET, HEAD, POST, OPTIONS")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed) // B-259
+	}
+}
+
+// cors sets Access-Control-Allow-Origin on every response (B-256, B-257).
+func (h *Handler) cors(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	if len(h.cfg.CORSOrigins) == 0 || slices.Contains(h.cfg.CORSOrigins, "*") {
+		hd.Set("Access-Control-Allow-Origin", "*")
+		return
+	}
+	origin := r.Header.Get("Origin")
+	if origin != "" && slices.Contains(h.cfg.CORSOrigins, origin) {
+		hd.Set("Access-Control-Allow-Origin", origin)
+		hd.Add("Vary", "Origin")
+	}
+}
+
+// preflight answers a CORS preflight (B-255); no session is touched.
+func (h *Handler) preflight(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	hd.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+	allowed := "Content-Type"
+	if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
+		allowed = req
+	}
+	hd.Set("Access-Control-Allow-Headers", allowed)
+	hd.Set("Access-Control-Max-Age", "86400")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// infoPage serves GET and HEAD (B-259, B-260): never session state.
+func (h *Handler) infoPage(w http.ResponseWriter, r *http.Request) {
+	if h.info != nil {
+		h.info.ServeHTTP(w, r)
+		return
+	}
+	page := []byte("<!DOCTYPE html><html><head><title>BOSH endpoint</title></head>" +
+		"<body><h1>BOSH endpoint</h1><p>This is an XMPP BOSH endpoint (XEP-0124, XEP-0206). " +
+		"Point your BOSH client at this URL; it accepts POST requests only.</p></body></html>")
+	hd := w.Header()
+	hd.Set("Content-Type", "text/html; charset=utf-8")
+	hd.Set("Content-Length", strconv.Itoa(len(page)))
+	hd.Set("Cache-Control", "no-store")
+	if r.Method == http.MethodHead {
+		return
+	}
+	_, _ = w.Write(page)
+}
+
+// errTooLarge marks a body over MaxBody (before or after decompression).
+var errTooLarge = errors.New("bosh: body too large")
+
+// readBody reads the capped, possibly compressed body (B-203, B-250). On
+// errTooLarge it also returns the prefix read, to find the session.
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	limit := h.cfg.MaxBody
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return raw, errTooLarge
+	}
+	if err != nil {
+		return nil, err
+	}
+	var zr io.Reader
+	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
+	case "", "identity":
+		return raw, nil
+	case "gzip", "x-gzip":
+		gz, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			return nil, err
+		}
+		zr = gz
+	case "deflate":
+		zl, err := zlib.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			zr = flate.NewReader(bytes.NewReader(raw))
+		} else {
+			zr = zl
+		}
+	default:
+		return nil, errors.New("bosh: unsupported content-encoding " + enc)
+	}
+	out, err := io.ReadAll(io.LimitReader(zr, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(out)) > limit {
+		return out[:limit], errTooLarge
+	}
+	return out, nil
+}
+
+// clientInfo returns whether the request was encrypted and the client
+// address, trusting forwarding headers only from TrustedProxies (B-263).
+func (h *Handler) clientInfo(r *http.Request) (secure bool, ip string) {
+	secure = r.TLS != nil
+	ip, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		ip = r.RemoteAddr
+	}
+	if !h.trusted(ip) {
+		return secure, ip
+	}
+	if p := r.Header.Get("X-Forwarded-Proto"); p != "" {
+		secure = strings.EqualFold(strings.TrimSpace(p), "https")
+	}
+	if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+		parts := strings.Split(xff, ",")
+		if c := strings.TrimSpace(parts[len(parts)-1]); c != "" {
+			ip = c
+		}
+	}
+	return secure, ip
+}
+
+// parseProxies reads IPs and CIDRs.
+func parseProxies(list []string) []*net.IPNet {
+	var nets []*net.IPNet
+	for _, p := range list {
+		if !strings.Contains(p, "/") {
+			if strings.Contains(p, ":") {
+				p += "/128"
+			} else {
+				p += "/32"
+			}
+		}
+		if _, n, err := net.ParseCIDR(p); err == nil {
+			nets = append(nets, n)
+		}
+	}
+	return nets
+}
+
+// trusted reports whether ip is a trusted proxy.
+func (h *Handler) trusted(ip string) bool {
+	a := net.ParseIP(ip)
+	for _, n := range h.proxies {
+		if a != nil && n.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// write sends resp with the headers of B-005, B-194..B-196 and B-201.
+func (h *Handler) write(w http.ResponseWriter, r *http.Request, resp *response, contentType string) error {
+	hd := w.Header()
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	if resp.status != http.StatusOK {
+		hd.Set("Content-Length", "0")
+		w.WriteHeader(resp.status)
+		return nil
+	}
+	if contentType == "" {
+		contentType = defaultContentType
+	}
+	hd.Set("Content-Type", contentType)
+	body := resp.body
+	if h.cfg.Compress && !resp.noZip && len(body) >= h.cfg.CompressMin {
+		hd.Add("Vary", "Accept-Encoding")
+		if enc, zipped := compress(r.Header.Get("Accept-Encoding"), body); enc != "" {
+			hd.Set("Content-Encoding", enc)
+			body = zipped
+		}
+	}
+	hd.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(body)
+	return err
+}
+
+// compress encodes body with the first of gzip, deflate the client
+// accepts (XEP-0124 §5, B-201, B-202).
+func compress(accept string, body []byte) (string, []byte) {
+	enc := ""
+	for part := range strings.SplitSeq(accept, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		name = strings.ToLower(strings.TrimSpace(name))
+		if strings.ReplaceAll(strings.TrimSpace(params), " ", "") == "q=0" {
+			continue
+		}
+		if name == "gzip" || (name == "deflate" && enc == "") {
+			enc = name
+		}
+	}
+	var buf bytes.Buffer
+	switch enc {
+	case "gzip":
+		zw := gzip.NewWriter(&buf)
+		_, _ = zw.Write(body)
+		_ = zw.Close()
+	case "deflate":
+		zw := zlib.NewWriter(&buf)
+		_, _ = zw.Write(body)
+		_ = zw.Close()
+	default:
+		return "", nil
+	}
+	return enc, buf.Bytes()
+}
+
+// setDeadlines gives a long-poll its own write deadline, beyond the
+// server's WriteTimeout (XEP-0124 §8, B-089, B-264).
+func setDeadlines(w http.ResponseWriter, wait, margin time.Duration) {
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(time.Now().Add(wait + margin))
+}
+
+// ctxDone is a nil-safe Done.
+func ctxDone(ctx context.Context) <-chan struct{} {
+	if ctx == nil {
+		return nil
+	}
+	return ctx.Done()
+}

@@ -1,0 +1,207 @@
+package bosh
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/beevik/etree"
+)
+
+// post handles one BOSH request (XEP-0124 §7, §8).
+func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
+	h.inflight.Add(1)
+	defer h.inflight.Done()
+	setDeadlines(w, h.cfg.MaxWait, h.cfg.WriteMargin)
+	raw, rerr := h.readBody(w, r)
+	if rerr == errTooLarge {
+		h.oversize(w, r, raw)
+		return
+	}
+	if rerr != nil {
+		_ = h.write(w, r, termResponse(condBadRequest, false), "")
+		return
+	}
+	b, perr := parseBody(raw)
+	if b == nil {
+		// No usable <body/> start tag: no session can be named (B-006,
+		// B-011, B-016).
+		h.stats.termination(condBadRequest)
+		_ = h.write(w, r, termResponse(condBadRequest, false), "")
+		return
+	}
+	secure, ip := h.clientInfo(r)
+	rid, ridOK := parseRID(b.attr("rid"))
+	sid := b.attr("sid")
+	if sid == "" {
+		if perr != nil || !ridOK {
+			legacy := b.attr("ver") == ""
+			_ = h.write(w, r, termResponse(condBadRequest, legacy), "") // B-068
+			return
+		}
+		info := TransportInfo{Kind: "bosh", RemoteAddr: ip, TLS: r.TLS}
+		resp := h.create(b, rid, info, secure, ip)
+		ct := ""
+		if !resp.final && resp.status == http.StatusOK {
+			ct = b.attr("content")
+		}
+		_ = h.write(w, r, resp, ct)
+		return
+	}
+	s := h.lookup(sid)
+	if s == nil {
+		_ = h.write(w, r, termResponse(condItemNotFound, false), "") // B-020
+		return
+	}
+	if s.secure && !secure {
+		// XEP-0124 §19.1 (B-241, B-242): refuse, without ending the session.
+		w.Header().Set("Content-Length", "0")
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	if perr != nil || !ridOK {
+		s.fail(condBadRequest) // B-011, B-014, B-179
+		_ = h.write(w, r, termResponse(condBadRequest, s.legacy), s.contentType)
+		return
+	}
+	h.serve(w, r, s, b, rid)
+}
+
+// serve runs one request of session s and writes its response.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, s *session, b *reqBody, rid uint64) {
+	rq := &request{
+		body:    b,
+		rid:     rid,
+		arrived: time.Now(),
+		done:    make(chan struct{}),
+	}
+	_, isPause := b.pause()
+	rq.empty = len(b.children) == 0 && !b.isTerminate() && !isPause && !b.isRestart()
+	func() {
+		defer func() {
+			if v := recover(); v != nil {
+				s.log.Error().Str("panic", fmt.Sprint(v)).Msg("bosh request failed")
+				s.panicked(rq) // B-177
+			}
+		}()
+		s.accept(rq)
+	}()
+	wait := max(s.wait, s.m.cfg.Polling)
+	timer := time.NewTimer(time.Until(rq.arrived.Add(wait)))
+	defer timer.Stop()
+	select {
+	case <-rq.done:
+	case <-timer.C:
+		s.expire(rq)
+	case <-r.Context().Done():
+		s.abandon(rq)
+		return
+	}
+	<-rq.done
+	if err := h.write(w, r, rq.resp, s.contentType); err != nil {
+		s.writeFailed(rq)
+	}
+}
+
+// expire answers rq at the end of its wait: an empty body when held
+// (XEP-0124 §8, B-080), item-not-found when its gap never filled (B-067).
+func (s *session) expire(rq *request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if rq.resp != nil {
+		return
+	}
+	if s.pending[rq.rid] == rq {
+		delete(s.pending, rq.rid)
+		s.terminateLocked(condItemNotFound, rq)
+		return
+	}
+	if s.ended {
+		s.answerEnded(rq)
+		return
+	}
+	s.answerLocked(rq, s.makeResponse(rq, nil))
+}
+
+// abandon notes that rq's client went away (XEP-0124 §8, B-090): an
+// unanswered request stops counting as held; an answered but unwritten
+// one gives its payloads back.
+func (s *session) abandon(rq *request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rq.gone = true
+	if s.pending[rq.rid] == rq {
+		delete(s.pending, rq.rid)
+		return
+	}
+	if rq.resp == nil {
+		s.removeHeld(rq)
+		s.lost[rq.rid] = true
+		s.maybeIdle()
+		return
+	}
+	s.giveBack(rq)
+}
+
+// writeFailed gives back the payloads of a response that did not reach
+// the client.
+func (s *session) writeFailed(rq *request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.giveBack(rq)
+}
+
+// giveBack requeues the payloads of rq's undelivered response and forgets
+// its cached copy, so that a resend or the next request carries them once
+// (B-090). The caller holds mu.
+func (s *session) giveBack(rq *request) {
+	resp := rq.resp
+	if resp == nil || resp.final || !resp.cache || s.ended {
+		return
+	}
+	for i, c := range s.cache {
+		if c.rid == rq.rid && c.resp == resp {
+			s.cache = append(s.cache[:i], s.cache[i+1:]...)
+			s.cacheBytes -= len(resp.body)
+			break
+		}
+	}
+	s.lost[rq.rid] = true
+	if len(resp.els) > 0 {
+		s.out = append(append([]*etree.Element(nil), resp.els...), s.out...)
+		s.flushLocked()
+	}
+}
+
+// fail ends the session with a binding error found outside the rid flow.
+func (s *session) fail(cond string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.terminateLocked(cond, nil)
+}
+
+// panicked ends the session after an internal failure (B-177).
+func (s *session) panicked(rq *request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if rq.resp == nil {
+		rq.resp = termResponse(condInternalError, false)
+		close(rq.done)
+	}
+	s.terminateLocked(condInternalError, nil)
+}
+
+// oversize answers a body over MaxBody: policy-violation for a session it
+// names, HTTP 413 otherwise (B-250).
+func (h *Handler) oversize(w http.ResponseWriter, r *http.Request, prefix []byte) {
+	d := newBodyDecoder(prefix)
+	if hd, err := d.Header(); err == nil {
+		if s := h.lookup(hd.Attr("", "sid")); s != nil {
+			s.fail(condPolicyViolation)
+			_ = h.write(w, r, termResponse(condPolicyViolation, s.legacy), s.contentType)
+			return
+		}
+	}
+	w.Header().Set("Connection", "close")
+	http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+}

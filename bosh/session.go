@@ -1,0 +1,304 @@
+package bosh
+
+import (
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/beevik/etree"
+	"github.com/rs/zerolog"
+)
+
+// Reasons handed to Session.End.
+var (
+	// ErrTerminated: the client sent type='terminate' (XEP-0124 §13).
+	ErrTerminated = errors.New("bosh: session terminated by the client")
+	// ErrInactive: no request within 'inactivity' (XEP-0124 §10).
+	ErrInactive = errors.New("bosh: session inactive")
+	// ErrShutdown: the server is shutting down (XEP-0124 §17.2).
+	ErrShutdown = errors.New("bosh: system shutdown")
+)
+
+// BindingError is the reason given to Session.End when a binding error
+// (XEP-0124 §17.2) ended the session.
+type BindingError struct{ Condition string }
+
+func (e *BindingError) Error() string { return "bosh: " + e.Condition }
+
+// request is one HTTP request of a session, from arrival to response.
+type request struct {
+	body    *reqBody
+	rid     uint64
+	arrived time.Time
+	empty   bool          // no payloads and no pause/terminate/restart
+	done    chan struct{} // closed once resp is set
+	resp    *response
+	gone    bool // the client went away before the response was written
+}
+
+// cached is a response kept for a repeated rid (XEP-0124 §14.3).
+type cached struct {
+	rid  uint64
+	resp *response
+	sent time.Time
+}
+
+// session is one BOSH session (XEP-0124 §7). It implements Transport.
+//
+// Lock order: session.mu → session.nmu → wheel.mu. No lock of the session
+// is held while Transport methods run (the core calls them), and nmu is a
+// leaf: nothing is called while holding it.
+type session struct {
+	m    *Manager
+	sid  string
+	core Session
+	log  zerolog.Logger
+
+	// Fixed at creation.
+	wait        time.Duration
+	hold        int // granted hold; 0 for polling sessions
+	requests    int
+	polling     bool
+	inactivity  time.Duration
+	legacy      bool // no 'ver' in the creation request (XEP-0124 §17.1)
+	acks        bool // the client acknowledges responses (XEP-0124 §9.2)
+	contentType string
+	to, lang    string
+	xmppVersion string
+	clientFrom  string
+	secure      bool
+	remoteIP    string
+
+	mu          sync.Mutex // guards everything below
+	last        uint64     // highest rid processed in order
+	pending     map[uint64]*request
+	held        []*request // processed, unanswered, in rid order
+	cache       []cached
+	cacheBytes  int
+	pauses      []uint64        // rids of recent pause requests (B-076)
+	lost        map[uint64]bool // answered rids whose response never left
+	out         []*etree.Element
+	key         string // expected SHA-1 of the next key (XEP-0124 §15)
+	pauseFor    time.Duration
+	idleSince   time.Time
+	wheelAt     time.Time // earliest wheel entry, zero if none
+	prevArrival time.Time
+	prevEmpty   bool
+	repeatRID   uint64
+	repeatN     int
+	repeatAt    time.Time
+	ended       bool
+	final       *response // terminal response waiting for a request
+	lastSent    uint64
+
+	nmu      sync.Mutex // guards the fields set by the core
+	streamID string
+	from     string
+	closing  bool
+	closeErr *StreamError
+
+	notified atomic.Bool
+}
+
+// Notify implements Transport: output is queued. Never blocks.
+func (s *session) Notify() {
+	if s.notified.CompareAndSwap(false, true) {
+		go s.asyncFlush()
+	}
+}
+
+// OpenStream implements Transport: records the stream id and 'from' for the
+// creation response (XEP-0206 §3-§4).
+func (s *session) OpenStream(h ResponseHeader) {
+	s.nmu.Lock()
+	s.streamID, s.from = h.ID, h.From
+	if h.Version != "" {
+		s.xmppVersion = h.Version
+	}
+	s.nmu.Unlock()
+}
+
+// Close implements Transport: the core ends the session, with err sent as
+// remote-stream-error when non-nil (XEP-0206 §6).
+func (s *session) Close(err *StreamError) {
+	s.nmu.Lock()
+	if s.closing {
+		s.nmu.Unlock()
+		return
+	}
+	s.closing, s.closeErr = true, err
+	s.nmu.Unlock()
+	s.Notify()
+}
+
+// closeRequested returns the core's close request, if any.
+func (s *session) closeRequested() (bool, *StreamError) {
+	s.nmu.Lock()
+	defer s.nmu.Unlock()
+	return s.closing, s.closeErr
+}
+
+// asyncFlush delivers output the core queued outside a request.
+func (s *session) asyncFlush() {
+	s.notified.Store(false)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.ended {
+		s.flushLocked()
+	}
+}
+
+// liveHeld counts held requests whose client is still there.
+func (s *session) liveHeld() int {
+	n := 0
+	for _, rq := range s.held {
+		if !rq.gone {
+			n++
+		}
+	}
+	return n
+}
+
+// answerLocked sets rq's response and wakes its handler. The caller holds mu.
+func (s *session) answerLocked(rq *request, resp *response) {
+	if rq.resp != nil {
+		return
+	}
+	rq.resp = resp
+	close(rq.done)
+	s.removeHeld(rq)
+	if resp.cache && !rq.gone {
+		s.remember(rq.rid, resp)
+	}
+	if rq.rid > s.lastSent {
+		s.lastSent = rq.rid
+	}
+	s.m.stats.response(resp)
+	s.maybeIdle()
+}
+
+// removeHeld drops rq from the held list.
+func (s *session) removeHeld(rq *request) {
+	for i, h := range s.held {
+		if h == rq {
+			s.held = append(s.held[:i], s.held[i+1:]...)
+			s.m.stats.HeldRequests.Add(-1)
+			return
+		}
+	}
+}
+
+// insertHeld adds rq to the held list in rid order.
+func (s *session) insertHeld(rq *request) {
+	i := len(s.held)
+	for i > 0 && s.held[i-1].rid > rq.rid {
+		i--
+	}
+	s.held = append(s.held, nil)
+	copy(s.held[i+1:], s.held[i:])
+	s.held[i] = rq
+	s.m.stats.HeldRequests.Add(1)
+	s.wheelAt = time.Time{}
+}
+
+// maybeIdle starts the inactivity clock once no request is held or
+// pending (XEP-0124 §10, B-103). The caller holds mu.
+func (s *session) maybeIdle() {
+	if s.ended || s.liveHeld() > 0 || len(s.pending) > 0 {
+		return
+	}
+	s.idleSince = time.Now()
+	at := s.idleSince.Add(s.curInactivity())
+	if s.wheelAt.IsZero() || at.Before(s.wheelAt) {
+		s.wheelAt = at
+		s.m.wheel.add(s, at)
+	}
+}
+
+// curInactivity is the inactivity period now in force: a pause replaces it
+// until the next request (XEP-0124 §10).
+func (s *session) curInactivity() time.Duration {
+	if s.pauseFor > 0 {
+		return s.pauseFor
+	}
+	return s.inactivity
+}
+
+// checkIdle is called by the wheel; it ends a session idle for longer than
+// its inactivity period (XEP-0124 §10, B-101).
+func (s *session) checkIdle(now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.wheelAt = time.Time{}
+	if s.ended || s.liveHeld() > 0 || len(s.pending) > 0 {
+		return
+	}
+	at := s.idleSince.Add(s.curInactivity())
+	if now.Before(at) {
+		s.wheelAt = at
+		s.m.wheel.add(s, at)
+		return
+	}
+	s.log.Debug().Msg("bosh session inactive")
+	s.m.stats.termination("inactivity")
+	s.finishLocked(ErrInactive)
+}
+
+// finishLocked removes the session and ends the core session, handing back
+// any output no request fetched. The caller holds mu.
+func (s *session) finishLocked(reason error) {
+	if s.ended {
+		return
+	}
+	s.ended = true
+	s.m.remove(s)
+	for _, rq := range s.held {
+		if rq.resp == nil {
+			rq.resp = termResponse(condOtherRequest, s.legacy)
+			close(rq.done)
+		}
+	}
+	s.m.stats.HeldRequests.Add(-int64(len(s.held)))
+	s.held = nil
+	for _, rq := range s.pending {
+		rq.resp = termResponse(condOtherRequest, s.legacy)
+		close(rq.done)
+	}
+	s.pending = nil
+	if s.final != nil {
+		s.out = append(s.final.els, s.out...)
+		s.final = nil
+	}
+	if len(s.out) > 0 {
+		s.core.Undeliverable(s.out)
+		s.out = nil
+	}
+	s.core.End(reason)
+}
+
+// terminateLocked ends the session with a binding condition (XEP-0124
+// §17.2): rq (if any) gets it, every other open request other-request
+// (B-179). The caller holds mu.
+func (s *session) terminateLocked(cond string, rq *request) {
+	if s.ended {
+		if rq != nil && rq.resp == nil {
+			rq.resp = termResponse(condItemNotFound, s.legacy)
+			close(rq.done)
+		}
+		return
+	}
+	s.m.stats.termination(cond)
+	s.log.Debug().Str("condition", cond).Msg("bosh session terminated")
+	if rq != nil {
+		s.answerLocked(rq, termResponse(cond, s.legacy))
+	}
+	others := condOtherRequest
+	if cond == condSystemShutdown {
+		others = cond
+	}
+	for _, h := range append([]*request(nil), s.held...) {
+		s.answerLocked(h, termResponse(others, s.legacy))
+	}
+	s.finishLocked(&BindingError{Condition: cond})
+}
