@@ -461,3 +461,30 @@ func TestBOSHUndeclaredContent(t *testing.T) {
 		t.Fatalf("got %q, %v", got, err)
 	}
 }
+
+func TestHeaderAgainAndImplicit(t *testing.T) {
+	in := `<?xml version='1.0' standalone='yes'?>` + tcpHeader[21:] + `<presence/>`
+	d := NewDecoder(strings.NewReader(in), TCPOptions(0))
+	h1, err1 := d.Header()
+	h2, err2 := d.Header()
+	if err1 != nil || err2 != nil || h1.Attr("", "to") != h2.Attr("", "to") {
+		t.Fatalf("%v %v", err1, err2)
+	}
+	if el, err := d.Next(); err != nil || el.Tag != "presence" {
+		t.Fatalf("%v %v", el, err)
+	}
+	d = NewDecoder(strings.NewReader(in), TCPOptions(0))
+	if el, err := d.Next(); err != nil || el.Tag != "presence" {
+		t.Fatalf("Next without Header: %v %v", el, err)
+	}
+	if h, _ := d.Header(); h.Attr("", "from") != "juliet@im.example.com" {
+		t.Fatalf("header %+v", h)
+	}
+}
+
+func TestSelfClosingStream(t *testing.T) {
+	got, err := decodeAll(t, TCPOptions(0), `<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'/>`)
+	if err != io.EOF || len(got) != 0 {
+		t.Fatalf("%q %v", got, err)
+	}
+}
