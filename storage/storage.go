@@ -10,6 +10,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 )
@@ -121,7 +122,9 @@ type Rosters interface {
 	// version increments on every change and stays when fn returned an item
 	// equal to cur (or nil for an absent item). An error from fn aborts and
 	// is returned as is. The returned item is what is stored (nil when
-	// none); its Contact is always contact. fn may run more than once.
+	// none); its Contact is always contact. Storing a Subscription other
+	// than none, to, from or both is an error. fn may run more than once
+	// and must not call the store (the transaction is open).
 	UpdateRosterItem(ctx context.Context, domain, local, contact string,
 		fn func(cur *RosterItem) (*RosterItem, error)) (item *RosterItem, ver int64, err error)
 	// RosterVersion returns the current roster version; 0 for a roster that
@@ -178,5 +181,10 @@ func ApplyRosterFunc(contact string, cur *RosterItem,
 		return nil, cur != nil, nil
 	}
 	n := NormalizeItem(*out, contact)
+	switch n.Subscription {
+	case SubNone, SubTo, SubFrom, SubBoth:
+	default:
+		return nil, false, fmt.Errorf("storage: roster item %q: cannot store subscription %q", contact, n.Subscription)
+	}
 	return &n, cur == nil || !cur.Equal(n), nil
 }

@@ -111,8 +111,16 @@ func testRosterAbort(t *testing.T, s storage.Store) {
 	if err != boom {
 		t.Fatalf("error %v, want the callback's error as is", err)
 	}
+	_, _, err = s.UpdateRosterItem(c, "example.org", "alice", "bob@example.org",
+		func(cur *storage.RosterItem) (*storage.RosterItem, error) {
+			cur.Subscription = storage.SubRemove // removal is fn returning nil
+			return cur, nil
+		})
+	if err == nil {
+		t.Fatal("stored subscription \"remove\"")
+	}
 	got, err := s.RosterItem(c, "example.org", "alice", "bob@example.org")
-	if err != nil || got.Name != "Bob" {
+	if err != nil || got.Name != "Bob" || got.Subscription != storage.SubNone {
 		t.Fatalf("item after abort: %+v, %v", got, err)
 	}
 	if v, err := s.RosterVersion(c, "example.org", "alice"); err != nil || v != 1 {
