@@ -1,0 +1,16 @@
+//go:build !linux
+
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+)
+
+// isTerminal reports false: echo-free prompts are only implemented on Linux.
+func isTerminal(f *os.File) bool { return false }
+
+func readHidden(ctx context.Context, f *os.File) (string, error) {
+	return "", errors.New("password prompt not supported on this system: use --password-stdin")
+}
