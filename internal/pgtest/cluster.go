@@ -17,15 +17,19 @@ import (
 // binaries are the paths of the PostgreSQL programs used.
 type binaries struct{ initdb, pgCtl string }
 
-// findBinaries looks on PATH, then in /usr/lib/postgresql/*/bin (newest
-// version first). It returns a reason to skip when there is none.
+// searchGlob is where distributions (Debian, Ubuntu) install PostgreSQL
+// without putting it on PATH.
+var searchGlob = "/usr/lib/postgresql/*/bin"
+
+// findBinaries looks on PATH, then in searchGlob (newest version first).
+// It returns a reason to skip when there is none.
 func findBinaries() (binaries, string) {
 	initdb, err1 := exec.LookPath("initdb")
 	pgCtl, err2 := exec.LookPath("pg_ctl")
 	if err1 == nil && err2 == nil {
 		return binaries{initdb, pgCtl}, ""
 	}
-	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	dirs, _ := filepath.Glob(searchGlob)
 	sort.Slice(dirs, func(i, j int) bool { return versionOf(dirs[i]) > versionOf(dirs[j]) })
 	for _, d := range dirs {
 		b := binaries{filepath.Join(d, "initdb"), filepath.Join(d, "pg_ctl")}
@@ -33,7 +37,7 @@ func findBinaries() (binaries, string) {
 			return b, ""
 		}
 	}
-	return binaries{}, "initdb/pg_ctl not found on PATH nor in /usr/lib/postgresql/*/bin"
+	return binaries{}, "initdb/pg_ctl not found on PATH nor in " + searchGlob
 }
 
 func versionOf(binDir string) float64 {
