@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/beevik/etree"
+	"github.com/parley-xmpp/parley/server/stream"
 )
 
 // Binding conditions of XEP-0124 §17.2 (the only values 'condition' takes).
@@ -36,7 +37,7 @@ var errBadBody = errors.New("bosh: bad request body")
 
 // reqBody is a parsed request <body/> (XEP-0124 §6).
 type reqBody struct {
-	h        StreamHeader
+	h        stream.Header
 	children []*etree.Element
 }
 
@@ -82,7 +83,7 @@ func (b *reqBody) pause() (int, bool) {
 // itself was unusable; a non-nil body with an error means its payloads were.
 // XEP-0124 §6; RFC 6120 §11.1 restricted XML.
 func parseBody(raw []byte) (*reqBody, error) {
-	d := newBodyDecoder(raw)
+	d := newBodyDecoder(raw, len(raw))
 	h, err := d.Header()
 	if err != nil {
 		return nil, err
@@ -98,6 +99,14 @@ func parseBody(raw []byte) (*reqBody, error) {
 		}
 		b.children = append(b.children, el)
 	}
+}
+
+// newBodyDecoder reads one request body with the stream decoder the TCP
+// transport uses, parameterised by the httpbind wrapper; a UTF-8 byte order
+// mark is skipped (B-200).
+func newBodyDecoder(raw []byte, max int) *stream.Decoder {
+	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
+	return stream.NewDecoder(bytes.NewReader(raw), stream.BOSHOptions(max+1))
 }
 
 // parseUint parses a non-negative decimal integer strictly: digits only,
@@ -229,9 +238,6 @@ func newResponse(attrs []attr, els []*etree.Element) *response {
 		noZip:   noZip,
 	}
 }
-
-// nsSASL qualifies SASL negotiation elements (RFC 6120 §6.4).
-const nsSASL = "urn:ietf:params:xml:ns:xmpp-sasl"
 
 // legacyStatus maps binding conditions to the deprecated HTTP codes of
 // XEP-0124 §17.1 for clients that sent no 'ver' (B-187).

@@ -1,11 +1,15 @@
 package bosh
 
-import "github.com/beevik/etree"
+import (
+	"github.com/beevik/etree"
+	"github.com/parley-xmpp/parley/server"
+	"github.com/parley-xmpp/parley/server/stream"
+)
 
 // Core is what the BOSH binding needs from the XMPP session core: a new
 // session per BOSH session, with this binding as its transport.
 type Core interface {
-	NewSession(t Transport, info TransportInfo) Session
+	NewSession(t server.Transport, info server.TransportInfo) Session
 }
 
 // Session is the part of the core's session the binding drives.
@@ -21,8 +25,8 @@ type Core interface {
 // unavailable resource (RFC 6121 §8.5, XEP-0206 §7). It is always called
 // before End.
 type Session interface {
-	Open(h StreamHeader) Step
-	Receive(el *etree.Element) Step
+	Open(h stream.Header) server.Step
+	Receive(el *etree.Element) server.Step
 	Drain(dst []*etree.Element) []*etree.Element
 	End(reason error)
 	Undeliverable(els []*etree.Element)
@@ -30,7 +34,9 @@ type Session interface {
 
 // CoreFunc adapts a function to Core, so the composition root can wrap the
 // core's concrete NewSession.
-type CoreFunc func(t Transport, info TransportInfo) Session
+type CoreFunc func(t server.Transport, info server.TransportInfo) Session
 
 // NewSession calls f.
-func (f CoreFunc) NewSession(t Transport, info TransportInfo) Session { return f(t, info) }
+func (f CoreFunc) NewSession(t server.Transport, info server.TransportInfo) Session {
+	return f(t, info)
+}

@@ -5,6 +5,8 @@ import (
 	"sync"
 
 	"github.com/beevik/etree"
+	"github.com/parley-xmpp/parley/server"
+	"github.com/parley-xmpp/parley/server/stream"
 )
 
 // fakeCore is a tiny stand-in for the session core, used until the real
@@ -25,7 +27,7 @@ func newFakeCore() *fakeCore {
 
 type fakeSession struct {
 	c      *fakeCore
-	t      Transport
+	t      server.Transport
 	mu     sync.Mutex
 	q      []*etree.Element
 	user   string
@@ -33,7 +35,7 @@ type fakeSession struct {
 	authed bool
 }
 
-func (c *fakeCore) NewSession(t Transport, info TransportInfo) Session {
+func (c *fakeCore) NewSession(t server.Transport, info server.TransportInfo) Session {
 	return &fakeSession{c: c, t: t}
 }
 
@@ -57,18 +59,18 @@ func features(authed bool) *etree.Element {
 	return f
 }
 
-func (s *fakeSession) Open(h StreamHeader) Step {
+func (s *fakeSession) Open(h stream.Header) server.Step {
 	to := strings.ToLower(h.Attr("", "to"))
 	if to != "example.com" {
-		s.t.Close(&StreamError{Condition: "host-unknown"})
-		return StepClose
+		s.t.Close(&stream.Error{Condition: "host-unknown"})
+		return server.StepClose
 	}
-	s.t.OpenStream(ResponseHeader{ID: newSID(), From: to, Version: "1.0"})
+	s.t.OpenStream(stream.ResponseHeader{ID: newSID(), From: to, Version: "1.0"})
 	s.push(features(s.authed))
-	return StepContinue
+	return server.StepContinue
 }
 
-func (s *fakeSession) Receive(el *etree.Element) Step {
+func (s *fakeSession) Receive(el *etree.Element) server.Step {
 	s.c.mu.Lock()
 	s.c.received = append(s.c.received, el.Tag+":"+el.FindElement("body").Text())
 	s.c.mu.Unlock()
@@ -79,10 +81,10 @@ func (s *fakeSession) Receive(el *etree.Element) Step {
 		ok := etree.NewElement("success")
 		ok.CreateAttr("xmlns", nsSASL)
 		s.push(ok)
-		return StepRestart
+		return server.StepRestart
 	case !s.authed:
-		s.t.Close(&StreamError{Condition: "not-authorized"})
-		return StepClose
+		s.t.Close(&stream.Error{Condition: "not-authorized"})
+		return server.StepClose
 	case el.Tag == "iq" && el.FindElement("bind") != nil:
 		s.jid = s.user + "@example.com/r"
 		s.c.mu.Lock()
@@ -105,10 +107,10 @@ func (s *fakeSession) Receive(el *etree.Element) Step {
 			dst.push(m)
 		}
 	case el.Tag == "kick":
-		s.t.Close(&StreamError{Condition: "conflict"})
-		return StepClose
+		s.t.Close(&stream.Error{Condition: "conflict"})
+		return server.StepClose
 	}
-	return StepContinue
+	return server.StepContinue
 }
 
 func (s *fakeSession) Drain(dst []*etree.Element) []*etree.Element {

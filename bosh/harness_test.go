@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/parley-xmpp/parley/server"
 	"github.com/rs/zerolog"
 )
 
@@ -29,7 +30,9 @@ type harness struct {
 	t    testing.TB
 	h    *Handler
 	srv  *httptest.Server
-	core *fakeCore
+	core *fakeCore     // the stand-in core, or nil
+	real *server.Core  // the real core, or nil
+	hdrs []string      // headers sent with every request
 }
 
 // testConfig is the test profile with short timings.
@@ -37,18 +40,32 @@ func testConfig() Config {
 	return Config{
 		MaxWait:    60 * time.Second,
 		MaxHold:    2,
-		Inactivity: 2 * time.Second,
+		Inactivity: 6 * time.Second,
 		MaxPause:   20 * time.Second,
 		Polling:    2 * time.Second,
 	}
 }
 
+// newFakeHarness drives the handler with the stand-in core, for fault
+// injection the real core does not offer.
+func newFakeHarness(t testing.TB, mod ...func(*Config)) *harness {
+	core := newFakeCore()
+	return startHarness(t, core, mod, &harness{core: core})
+}
+
+// newHarness drives the handler with the real session core over a SQLite
+// store with the users alice, bob and carol (password "secret") on
+// example.com.
 func newHarness(t testing.TB, mod ...func(*Config)) *harness {
+	c := newRealCore(t, "alice", "bob", "carol")
+	return startHarness(t, ServerCore(c), mod, &harness{real: c})
+}
+
+func startHarness(t testing.TB, core Core, mod []func(*Config), hs *harness) *harness {
 	cfg := testConfig()
 	for _, f := range mod {
 		f(&cfg)
 	}
-	core := newFakeCore()
 	h := NewHandler(cfg, core, zerolog.Nop())
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() {
@@ -57,7 +74,15 @@ func newHarness(t testing.TB, mod ...func(*Config)) *harness {
 		_ = h.Shutdown(ctx)
 		srv.Close()
 	})
-	return &harness{t: t, h: h, srv: srv, core: core}
+	hs.t, hs.h, hs.srv = t, h, srv
+	return hs
+}
+
+// sub returns the harness reporting to t (a subtest).
+func (h *harness) sub(t testing.TB) *harness {
+	c := *h
+	c.t = t
+	return &c
 }
 
 // result is one HTTP response.
@@ -124,6 +149,7 @@ func (h *harness) do(method, query string, body []byte, hdrs ...string) *result 
 		h.t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	hdrs = append(append([]string(nil), h.hdrs...), hdrs...)
 	for i := 0; i+1 < len(hdrs); i += 2 {
 		if hdrs[i+1] == "" {
 			req.Header.Del(hdrs[i])
@@ -296,7 +322,7 @@ func (h *harness) login(user, extra string) *client {
 func (c *client) mustLogin(user string) {
 	t := c.h.t
 	t.Helper()
-	r := c.req(1, "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"+user+"</auth>", "")
+	r := c.req(1, c.h.auth(user, "secret"), "")
 	if r.root == nil || r.root.FindElement("success") == nil {
 		t.Fatalf("auth: %s", r)
 	}
@@ -351,4 +377,35 @@ func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
 // msg is a message from the test to user@example.com/r.
 func msg(to, text string) string {
 	return "<message to='" + to + "@example.com/r' " + jc + "><body>" + text + "</body></message>"
+}
+
+// texts returns the <body/> texts of the messages in r.
+func (r *result) texts() []string {
+	var out []string
+	if r == nil || r.root == nil {
+		return nil
+	}
+	for _, m := range r.root.SelectElements("message") {
+		if b := m.SelectElement("body"); b != nil {
+			out = append(out, b.Text())
+		}
+	}
+	return out
+}
+
+// collect polls with req(*n), req(*n+1)... until want message texts have
+// arrived or within has passed.
+func (c *client) collect(n *int, want int, within time.Duration) []string {
+	c.h.t.Helper()
+	var got []string
+	deadline := time.Now().Add(within)
+	for len(got) < want && time.Now().Before(deadline) {
+		r := c.req(*n, "", "")
+		*n++
+		if r.status != 200 || r.attr("type") == "terminate" {
+			c.h.t.Fatalf("collect: %s", r)
+		}
+		got = append(got, r.texts()...)
+	}
+	return got
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/parley-xmpp/parley/server"
+	"github.com/parley-xmpp/parley/server/stream"
 	"github.com/rs/zerolog"
 )
 
@@ -211,7 +213,7 @@ func negotiateVersion(v string, maxMajor, maxMinor uint64) string {
 }
 
 // create runs a session creation request (XEP-0124 §7, XEP-0206 §3-§4).
-func (m *Manager) create(b *reqBody, rid uint64, info TransportInfo, secure bool, ip string) *response {
+func (m *Manager) create(b *reqBody, rid uint64, info server.TransportInfo, secure bool, ip string) *response {
 	legacy := b.attr("ver") == ""
 	if m.cfg.SeeOtherURI != "" && (!m.cfg.RequireTLS || !secure) {
 		r := newResponse([]attr{{"type", "terminate"}, {"condition", condSeeOtherURI}},
@@ -235,7 +237,7 @@ func (m *Manager) create(b *reqBody, rid uint64, info TransportInfo, secure bool
 	defer s.mu.Unlock()
 	step := s.core.Open(streamHeader(c.to, c.lang, c.xmppVersion, c.from))
 	s.out = s.core.Drain(s.out)
-	if closing, err := s.closeRequested(); closing || step == StepClose {
+	if closing, err := s.closeRequested(); closing || step == server.StepClose {
 		return s.refuseCreation(err)
 	}
 	s.log.Debug().Msg("bosh session created")
@@ -256,7 +258,7 @@ func uriElement(uri string) *etree.Element {
 
 // refuseCreation maps the core's refusal of a new stream onto a binding
 // condition (B-022, B-181). The caller holds s.mu.
-func (s *session) refuseCreation(err *StreamError) *response {
+func (s *session) refuseCreation(err *stream.Error) *response {
 	cond := condRemoteConnFailed
 	if err != nil {
 		switch err.Condition {

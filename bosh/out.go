@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/beevik/etree"
+	"github.com/parley-xmpp/parley/server/stream"
 )
 
 // makeResponse builds a cacheable response to rq carrying els, with 'ack'
@@ -87,7 +88,7 @@ func (s *session) takeBatch() []*etree.Element {
 // stanzas, then the <stream:error/> under remote-stream-error (XEP-0206 §6,
 // B-169, B-232). It goes to the oldest held request, or waits for the next
 // request when none is held.
-func (s *session) serverClose(err *StreamError) {
+func (s *session) serverClose(err *stream.Error) {
 	els := s.out
 	s.out = nil
 	attrs := []attr{{"type", "terminate"}}

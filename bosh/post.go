@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/parley-xmpp/parley/server"
 )
 
 // post handles one BOSH request (XEP-0124 §7, §8).
@@ -39,7 +40,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 			_ = h.write(w, r, termResponse(condBadRequest, legacy), "") // B-068
 			return
 		}
-		info := TransportInfo{Kind: "bosh", RemoteAddr: ip, TLS: r.TLS}
+		info := server.TransportInfo{Kind: "bosh", RemoteAddr: ip, TLS: r.TLS, Secure: secure}
 		resp := h.create(b, rid, info, secure, ip)
 		ct := ""
 		if !resp.final && resp.status == http.StatusOK {
@@ -194,7 +195,7 @@ func (s *session) panicked(rq *request) {
 // oversize answers a body over MaxBody: policy-violation for a session it
 // names, HTTP 413 otherwise (B-250).
 func (h *Handler) oversize(w http.ResponseWriter, r *http.Request, prefix []byte) {
-	d := newBodyDecoder(prefix)
+	d := newBodyDecoder(prefix, len(prefix))
 	if hd, err := d.Header(); err == nil {
 		if s := h.lookup(hd.Attr("", "sid")); s != nil {
 			s.fail(condPolicyViolation)

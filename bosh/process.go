@@ -4,6 +4,8 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/xml"
+	"github.com/parley-xmpp/parley/server"
+	"github.com/parley-xmpp/parley/server/stream"
 	"strconv"
 	"strings"
 	"time"
@@ -243,7 +245,7 @@ func (s *session) receive(b *reqBody) {
 		if closing, _ := s.closeRequested(); closing {
 			return
 		}
-		if s.core.Receive(el) == StepClose {
+		if s.core.Receive(el) == server.StepClose {
 			return
 		}
 	}
@@ -312,26 +314,27 @@ func (s *session) clientTerminate(rq *request) {
 
 // restartHeader is the stream header of a restart: the session's own 'to'
 // and xml:lang whatever the request says (B-229).
-func (s *session) restartHeader() StreamHeader {
+func (s *session) restartHeader() stream.Header {
 	return streamHeader(s.to, s.lang, s.xmppVersion, s.clientFrom)
 }
 
-// streamHeader builds the stream.Header the core expects for a BOSH
-// creation or restart (XEP-0206 §3).
-func streamHeader(to, lang, version, from string) StreamHeader {
-	h := StreamHeader{Name: xml.Name{Space: nsStream, Local: "stream"}}
+// streamHeader builds the header handed to Session.Open for a creation or
+// restart request: a normalised <body/> carrying 'to', xml:lang, 'from' and
+// xmpp:version (XEP-0206 §3, §5).
+func streamHeader(to, lang, version, from string) stream.Header {
+	h := stream.Header{Name: xml.Name{Space: nsBOSH, Local: "body"}}
 	add := func(space, local, v string) {
 		h.Attrs = append(h.Attrs, xml.Attr{Name: xml.Name{Space: space, Local: local}, Value: v})
 	}
-	add("", "xmlns", "jabber:client")
-	add("xmlns", "stream", nsStream)
+	add("", "xmlns", nsBOSH)
+	add("xmlns", "xmpp", nsXBOSH)
 	add("", "to", to)
 	if from != "" {
 		add("", "from", from)
 	}
-	add("", "version", version)
 	if lang != "" {
 		add(nsXML, "lang", lang)
 	}
+	add(nsXBOSH, "version", version)
 	return h
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/parley-xmpp/parley/server/stream"
 	"github.com/rs/zerolog"
 )
 
@@ -44,10 +45,10 @@ type cached struct {
 	sent time.Time
 }
 
-// session is one BOSH session (XEP-0124 §7). It implements Transport.
+// session is one BOSH session (XEP-0124 §7). It implements server.Transport.
 //
 // Lock order: session.mu → session.nmu → wheel.mu. No lock of the session
-// is held while Transport methods run (the core calls them), and nmu is a
+// is held while server.Transport methods run (the core calls them), and nmu is a
 // leaf: nothing is called while holding it.
 type session struct {
 	m    *Manager
@@ -96,21 +97,21 @@ type session struct {
 	streamID string
 	from     string
 	closing  bool
-	closeErr *StreamError
+	closeErr *stream.Error
 
 	notified atomic.Bool
 }
 
-// Notify implements Transport: output is queued. Never blocks.
+// Notify implements server.Transport: output is queued. Never blocks.
 func (s *session) Notify() {
 	if s.notified.CompareAndSwap(false, true) {
 		go s.asyncFlush()
 	}
 }
 
-// OpenStream implements Transport: records the stream id and 'from' for the
+// OpenStream implements server.Transport: records the stream id and 'from' for the
 // creation response (XEP-0206 §3-§4).
-func (s *session) OpenStream(h ResponseHeader) {
+func (s *session) OpenStream(h stream.ResponseHeader) {
 	s.nmu.Lock()
 	s.streamID, s.from = h.ID, h.From
 	if h.Version != "" {
@@ -119,9 +120,9 @@ func (s *session) OpenStream(h ResponseHeader) {
 	s.nmu.Unlock()
 }
 
-// Close implements Transport: the core ends the session, with err sent as
+// Close implements server.Transport: the core ends the session, with err sent as
 // remote-stream-error when non-nil (XEP-0206 §6).
-func (s *session) Close(err *StreamError) {
+func (s *session) Close(err *stream.Error) {
 	s.nmu.Lock()
 	if s.closing {
 		s.nmu.Unlock()
@@ -133,7 +134,7 @@ func (s *session) Close(err *StreamError) {
 }
 
 // closeRequested returns the core's close request, if any.
-func (s *session) closeRequested() (bool, *StreamError) {
+func (s *session) closeRequested() (bool, *stream.Error) {
 	s.nmu.Lock()
 	defer s.nmu.Unlock()
 	return s.closing, s.closeErr
