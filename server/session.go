@@ -231,8 +231,8 @@ func (s *Session) Close(err *stream.Error) {
 
 // End is called by the transport once it is gone (EOF, I/O error,
 // timeout, BOSH inactivity, or after Close). The session leaves the
-// Registry, the OnSessionEnd hooks run and output that was never written
-// goes to the undeliverable hook. Idempotent.
+// Registry, output that was never written goes to the undeliverable hook
+// and then the OnSessionEnd hooks run. Idempotent.
 func (s *Session) End(reason error) {
 	s.mu.Lock()
 	if s.ended {
@@ -246,16 +246,8 @@ func (s *Session) End(reason error) {
 	s.mu.Unlock()
 	s.stop()
 	s.core.registry.remove(s)
-	s.core.removeSession(s)
+	defer s.core.removeSession(s) // last: Shutdown waits for it
 	s.log.Debug().AnErr("reason", reason).Msg("session ended")
-	if bound {
-		s.core.mu.Lock()
-		hooks := s.core.onEnd
-		s.core.mu.Unlock()
-		for _, h := range hooks {
-			h(s, reason)
-		}
-	}
 	var stanzas []*etree.Element
 	for _, el := range left {
 		if isStanza(el) {
@@ -267,6 +259,14 @@ func (s *Session) End(reason error) {
 		fn := s.core.undeliv
 		s.core.mu.Unlock()
 		fn(s, stanzas)
+	}
+	if bound {
+		s.core.mu.Lock()
+		hooks := s.core.onEnd
+		s.core.mu.Unlock()
+		for _, h := range hooks {
+			h(s, reason)
+		}
 	}
 }
 
