@@ -9,6 +9,7 @@ func TestCreation(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	t.Run("B-017", func(t *testing.T) {
+		t.Parallel()
 		h := h.sub(t)
 		c := h.create("")
 		if c.cr.status != 200 || c.sid == "" {
@@ -16,6 +17,7 @@ func TestCreation(t *testing.T) {
 		}
 	})
 	t.Run("B-043_B-047..B-051_B-054_B-057_B-058_B-059_B-061", func(t *testing.T) {
+		t.Parallel()
 		h := h.sub(t)
 		c := h.create("ack='1'")
 		r := c.cr
@@ -55,6 +57,7 @@ func TestCreation(t *testing.T) {
 		}
 	})
 	t.Run("B-053_no_ack", func(t *testing.T) {
+		t.Parallel()
 		h := h.sub(t)
 		if c := h.create(""); c.cr.hasAttr("ack") {
 			t.Error(c.cr)

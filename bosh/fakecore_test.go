@@ -86,7 +86,7 @@ func (s *fakeSession) Receive(el *etree.Element) server.Step {
 		s.t.Close(&stream.Error{Condition: "not-authorized"})
 		return server.StepClose
 	case el.Tag == "iq" && el.FindElement("bind") != nil:
-		s.jid = s.user + "@example.com/r"
+		s.jid = s.user + "@example.com/" + el.FindElement("bind/resource").Text()
 		s.c.mu.Lock()
 		s.c.sessions[s.jid] = s
 		s.c.mu.Unlock()

@@ -30,9 +30,9 @@ type harness struct {
 	t    testing.TB
 	h    *Handler
 	srv  *httptest.Server
-	core *fakeCore     // the stand-in core, or nil
-	real *server.Core  // the real core, or nil
-	hdrs []string      // headers sent with every request
+	core *fakeCore    // the stand-in core, or nil
+	real *server.Core // the real core, or nil
+	hdrs []string     // headers sent with every request
 }
 
 // testConfig is the test profile with short timings.
@@ -234,6 +234,7 @@ func checkBody(t testing.TB, raw []byte) {
 
 // client is one BOSH session as seen by a test.
 type client struct {
+	jid string // full JID once bound
 	h   *harness
 	sid string
 	R   uint64 // creation rid
@@ -330,10 +331,12 @@ func (c *client) mustLogin(user string) {
 	if r.root == nil || r.root.FindElement("features") == nil {
 		t.Fatalf("restart: %s", r)
 	}
-	r = c.req(3, "<iq type='set' id='b1' "+jc+"><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>r</resource></bind></iq>", "")
+	res := "r" + itoa(resSeq.Add(1))
+	r = c.req(3, "<iq type='set' id='b1' "+jc+"><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>"+res+"</resource></bind></iq>", "")
 	if r.root == nil || r.root.FindElement("iq/bind/jid") == nil {
 		t.Fatalf("bind: %s", r)
 	}
+	c.jid = r.root.FindElement("iq/bind/jid").Text()
 }
 
 // recv waits for a response with a deadline.
@@ -374,9 +377,11 @@ func eventually(t testing.TB, within time.Duration, cond func() bool, what strin
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
 
-// msg is a message from the test to user@example.com/r.
+var resSeq atomic.Uint64
+
+// msg is a message to the full JID to.
 func msg(to, text string) string {
-	return "<message to='" + to + "@example.com/r' " + jc + "><body>" + text + "</body></message>"
+	return "<message to='" + to + "' " + jc + "><body>" + text + "</body></message>"
 }
 
 // texts returns the <body/> texts of the messages in r.

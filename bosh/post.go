@@ -87,8 +87,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, s *session, b *r
 		}()
 		s.accept(rq)
 	}()
-	wait := max(s.wait, s.m.cfg.Polling)
-	timer := time.NewTimer(time.Until(rq.arrived.Add(wait)))
+	timer := time.NewTimer(time.Until(rq.deadline))
 	defer timer.Stop()
 	select {
 	case <-rq.done:

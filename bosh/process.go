@@ -19,6 +19,7 @@ import (
 func (s *session) accept(rq *request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	rq.deadline = rq.arrived.Add(s.wait) // XEP-0124 §8, B-088
 	if s.ended {
 		s.answerEnded(rq)
 		return
@@ -41,6 +42,8 @@ func (s *session) accept(rq *request) {
 	}
 	s.pauseFor = 0
 	if ahead > 1 {
+		// B-067: a gap not filled within wait (at least polling) is fatal.
+		rq.deadline = rq.arrived.Add(max(s.wait, s.m.cfg.Polling))
 		if old := s.pending[r]; old != nil {
 			old.resp = emptyResponse(attr{"type", "error"})
 			close(old.done)

@@ -29,13 +29,14 @@ func (e *BindingError) Error() string { return "bosh: " + e.Condition }
 
 // request is one HTTP request of a session, from arrival to response.
 type request struct {
-	body    *reqBody
-	rid     uint64
-	arrived time.Time
-	empty   bool          // no payloads and no pause/terminate/restart
-	done    chan struct{} // closed once resp is set
-	resp    *response
-	gone    bool // the client went away before the response was written
+	body     *reqBody
+	rid      uint64
+	arrived  time.Time
+	deadline time.Time     // when a held request gets its empty answer
+	empty    bool          // no payloads and no pause/terminate/restart
+	done     chan struct{} // closed once resp is set
+	resp     *response
+	gone     bool // the client went away before the response was written
 }
 
 // cached is a response kept for a repeated rid (XEP-0124 §14.3).

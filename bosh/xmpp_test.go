@@ -11,6 +11,7 @@ func TestXMPPFlow(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	t.Run("B-221_B-227_B-230_login", func(t *testing.T) {
+		t.Parallel()
 		h := h.sub(t)
 		c := h.create("")
 		r := c.req(1, h.auth("alice", "secret"), "")
@@ -30,11 +31,12 @@ func TestXMPPFlow(t *testing.T) {
 		}
 	})
 	t.Run("B-207_B-208_message_exchange", func(t *testing.T) {
+		t.Parallel()
 		h := h.sub(t)
 		alice := h.login("alice", "")
 		bob := h.login("bob", "")
 		bobCh := bob.async(4, "", "")
-		r := alice.req(4, "<message to='bob@example.com/r'><body>a</body></message>", "")
+		r := alice.req(4, "<message to='"+bob.jid+"'><body>a</body></message>", "")
 		_ = r
 		got := recv(t, bobCh, 3*time.Second)
 		if !slices.Equal(got.texts(), []string{"a"}) {
@@ -43,16 +45,17 @@ func TestXMPPFlow(t *testing.T) {
 		if !strings.Contains(string(got.raw), "<message xmlns='jabber:client'") {
 			t.Errorf("B-208: %s", got.raw)
 		}
-		alice.req(5, msg("bob", "b"), "")
+		alice.req(5, msg(bob.jid, "b"), "")
 		n := 5
 		if got := bob.collect(&n, 1, 3*time.Second); !slices.Equal(got, []string{"b"}) {
 			t.Fatalf("bob got %v", got)
 		}
 	})
 	t.Run("B-223_stanza_before_auth", func(t *testing.T) {
+		t.Parallel()
 		h := h.sub(t)
 		c := h.create("")
-		r := c.req(1, msg("bob", "x"), "")
+		r := c.req(1, msg("bob@example.com/r", "x"), "")
 		if !r.isTerm(condRemoteStreamError) || r.root.FindElement("error/not-authorized") == nil {
 			t.Fatalf("%s", r)
 		}
