@@ -28,6 +28,7 @@ type App struct {
 
 	c2sAddrs  []net.Addr
 	httpAddrs []net.Addr
+	xmpp      xmppParts // session core, c2s, admin socket (listeners.go)
 
 	// stops holds what Start started, in start order; Shutdown runs it
 	// backwards.
@@ -92,6 +93,9 @@ func (a *App) HTTPAddrs() []net.Addr { return a.httpAddrs }
 func (a *App) Start(ctx context.Context) error {
 	a.logLimits()
 	// Parts register themselves here in start order with a.started.
+	if err := a.startXMPP(ctx); err != nil {
+		return err
+	}
 	return nil
 }
 
