@@ -14,7 +14,8 @@ import (
 
 // Run runs the suite. newStore returns a fresh, empty store (migrated or
 // not; Run migrates it) and arranges for it to be closed with t.Cleanup.
-// Subtests run one after the other, each with its own store.
+// Subtests run in parallel, each with its own store, so newStore must be
+// safe for concurrent use.
 func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 	tests := []struct {
 		name string
@@ -38,6 +39,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			s := newStore(t)
 			if err := s.Migrate(ctx(t)); err != nil {
 				t.Fatalf("Migrate: %v", err)
