@@ -88,6 +88,7 @@ type Session struct {
 	t    Transport
 	id   string
 	log  zerolog.Logger
+	base zerolog.Logger // log without the jid field
 	ctx  context.Context // cancelled by End
 	stop context.CancelFunc
 
@@ -116,7 +117,8 @@ type Session struct {
 func (c *Core) NewSession(t Transport, info TransportInfo) *Session {
 	s := &Session{core: c, t: t, id: randomID(), info: info}
 	s.ctx, s.stop = context.WithCancel(context.Background())
-	s.log = c.log.With().Str("sid", s.id).Str("transport", info.Kind).Str("remote", info.RemoteAddr).Logger()
+	s.base = c.log.With().Str("sid", s.id).Str("transport", info.Kind).Str("remote", info.RemoteAddr).Logger()
+	s.log = s.base
 	if info.TLS != nil || info.Secure {
 		s.state |= Secure
 	}
