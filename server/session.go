@@ -88,7 +88,7 @@ type Session struct {
 	t    Transport
 	id   string
 	log  zerolog.Logger
-	base zerolog.Logger // log without the jid field
+	base zerolog.Logger  // log without the jid field
 	ctx  context.Context // cancelled by End
 	stop context.CancelFunc
 
