@@ -186,7 +186,8 @@ func (s *session) clientAck(rq *request) (uint64, bool) {
 func (s *session) overactive(rq *request) bool {
 	prevArrival, prevEmpty := s.prevArrival, s.prevEmpty
 	s.prevArrival, s.prevEmpty = rq.arrived, rq.empty
-	if !rq.empty || prevArrival.IsZero() || rq.arrived.Sub(prevArrival) >= s.m.cfg.Polling {
+	if !rq.empty || prevArrival.IsZero() || rq.arrived.Before(prevArrival) ||
+		rq.arrived.Sub(prevArrival) >= s.m.cfg.Polling {
 		return false
 	}
 	if s.polling {
