@@ -176,6 +176,11 @@ func (c *conn) writeLoop() {
 			c.finish()
 			return
 		case <-c.done:
+			select {
+			case <-c.closing: // both ready: the close still gets written
+				c.finish()
+			default:
+			}
 			return
 		}
 		ka.Reset(c.srv.cfg.KeepAlive)
