@@ -222,13 +222,14 @@ func (b *boshConn) JID() string { return b.jid }
 // onElem, a failed request (unless after Close) to onErr.
 func (b *boshConn) Start(onElem func(*elem), onErr func(error)) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	b.onElem, b.onErr = onElem, onErr
-	for _, e := range b.queue {
-		onElem(e)
-	}
+	queued := b.queue
 	b.queue = nil
 	b.fireLocked("")
+	b.mu.Unlock()
+	for _, e := range queued {
+		onElem(e)
+	}
 }
 
 // Send sends a stanza on a new request, or queues it for the next one
@@ -261,24 +262,28 @@ func (b *boshConn) roundTrip(rid uint64, payload string) {
 	defer b.inflight.Done()
 	body, err := b.post(context.Background(), rid, "", payload)
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	b.outstanding--
 	if b.closed {
+		b.mu.Unlock()
 		return
 	}
 	if err != nil {
 		b.closed = true
+		b.mu.Unlock()
 		b.onErr(err)
 		return
-	}
-	for _, k := range body.Kids {
-		b.onElem(k)
 	}
 	if len(b.pending) > 0 && b.outstanding < b.requests {
 		b.fireLocked(strings.Join(b.pending, ""))
 		b.pending = nil
 	} else if b.outstanding == 0 {
 		b.fireLocked("")
+	}
+	onElem := b.onElem
+	b.mu.Unlock()
+	// Outside the lock: the handler may Send.
+	for _, k := range body.Kids {
+		onElem(k)
 	}
 }
 

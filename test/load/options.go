@@ -172,6 +172,9 @@ func (o *options) validate() error {
 	if err := checkURL("-bosh", o.BOSH); err != nil {
 		errs = append(errs, err)
 	}
+	if units := o.N; o.Scenario == "echo" && o.Pairs < o.Procs || o.Scenario != "echo" && units < o.Procs {
+		bad("-procs %d: more processes than sessions (pairs for echo)", o.Procs)
+	}
 	srcs, err := parseSourceAddrs(o.SourceAddrs)
 	if err != nil {
 		errs = append(errs, err)

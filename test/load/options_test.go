@@ -81,3 +81,23 @@ func TestAccountSpread(t *testing.T) {
 		t.Fatalf("account(9) = %+v", o.account(9))
 	}
 }
+
+func TestChildArgsRoundTrip(t *testing.T) {
+	o, err := parseOptions([]string{"-scenario", "echo", "-transport", "bosh-tcp", "-pairs", "8",
+		"-procs", "2", "-source-addrs", "127.0.0.2,127.0.0.3", "-json", "-pid", "1"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := o.childArgs(1, 2)
+	if o.Procs != 2 || o.Transport != "bosh-tcp" {
+		t.Fatalf("childArgs changed the options: %+v", o)
+	}
+	c, err := parseOptions(args, io.Discard)
+	if err != nil {
+		t.Fatalf("child args %v: %v", args, err)
+	}
+	if c.Shard != 1 || c.Shards != 2 || c.Procs != 1 || c.JSON || c.Pairs != 8 ||
+		c.Transport != "bosh-tcp" || c.SourceAddrs != "127.0.0.2,127.0.0.3" || c.PID != 1 {
+		t.Fatalf("child options %+v from %v", c, args)
+	}
+}
