@@ -285,4 +285,3 @@ func TestOveractivity(t *testing.T) {
 
 // wait lets d pass, for the timing rules of XEP-0124 §11-§12.
 func wait(d time.Duration) { <-time.After(d) }
-
