@@ -202,4 +202,15 @@ func runC2S(t *testing.T, pgDSN string) {
 			t.Fatal("deleted user logged in")
 		}
 	})
+	t.Run("password changed while connected", func(t *testing.T) {
+		if resp := srv.adminKick("alice@localhost", "password"); !resp.OK || resp.Sessions != 1 {
+			t.Fatalf("admin reply %+v", resp)
+		}
+		select {
+		case err := <-alice.done:
+			t.Logf("stream ended with %v", err)
+		case <-time.After(2 * time.Second):
+			t.Fatal("still connected 2s after the password changed")
+		}
+	})
 }
