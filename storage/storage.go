@@ -87,7 +87,12 @@ type RosterItem struct {
 	PendingIn       bool         // pending inbound subscription request
 	PendingInStanza string       // raw XML of the inbound subscribe (RFC 6121 §3.1.3 redelivery), "" if none
 	PreApproved     bool         // RFC 6121 §3.4
-	Groups          []string     // in order; empty is returned as nil
+	// PendingOnly marks a record that only holds a pending inbound
+	// request: it is not in the user's roster until the user approves
+	// (RFC 6121 §3.1.3), so roster results and pushes leave it out. The
+	// zero value (false) is an ordinary roster item.
+	PendingOnly bool
+	Groups      []string // in order; empty is returned as nil
 }
 
 // Equal reports whether a and b hold the same data. Nil and empty Groups
@@ -97,6 +102,7 @@ func (a RosterItem) Equal(b RosterItem) bool {
 		a.Subscription.orNone() == b.Subscription.orNone() &&
 		a.Ask == b.Ask && a.PendingIn == b.PendingIn &&
 		a.PendingInStanza == b.PendingInStanza && a.PreApproved == b.PreApproved &&
+		a.PendingOnly == b.PendingOnly &&
 		slices.Equal(a.Groups, b.Groups)
 }
 
@@ -136,6 +142,9 @@ type Rosters interface {
 type Store interface {
 	Accounts
 	Rosters
+	Offline
+	VCards
+	PrivateXML
 	// Migrate applies pending schema migrations under a lock shared by
 	// every process using the database. It refuses a database whose schema
 	// is newer than this binary knows (see migrations.TooNewError).

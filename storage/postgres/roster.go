@@ -10,7 +10,7 @@ import (
 	"github.com/parley-xmpp/parley/storage"
 )
 
-const itemColumns = `contact, name, subscription, ask, pending_in, pending_in_stanza, pre_approved, groups`
+const itemColumns = `contact, name, subscription, ask, pending_in, pending_in_stanza, pre_approved, groups, pending_only`
 
 // Roster implements storage.Rosters. The version and the items are read in
 // one REPEATABLE READ transaction, from one snapshot.
@@ -52,7 +52,7 @@ func scanItem(row pgx.CollectableRow) (storage.RosterItem, error) {
 	var it storage.RosterItem
 	var sub string
 	err := row.Scan(&it.Contact, &it.Name, &sub, &it.Ask, &it.PendingIn,
-		&it.PendingInStanza, &it.PreApproved, &it.Groups)
+		&it.PendingInStanza, &it.PreApproved, &it.Groups, &it.PendingOnly)
 	it.Subscription = storage.Subscription(sub)
 	if len(it.Groups) == 0 {
 		it.Groups = nil
@@ -135,12 +135,13 @@ func applyChange(ctx context.Context, tx pgx.Tx, domain, local, contact string, 
 		groups = []string{}
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO roster_items (domain, localpart, `+itemColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT (domain, localpart, contact) DO UPDATE SET
 		name = excluded.name, subscription = excluded.subscription, ask = excluded.ask,
 		pending_in = excluded.pending_in, pending_in_stanza = excluded.pending_in_stanza,
-		pre_approved = excluded.pre_approved, groups = excluded.groups`,
+		pre_approved = excluded.pre_approved, groups = excluded.groups,
+		pending_only = excluded.pending_only`,
 		domain, local, next.Contact, next.Name, string(next.Subscription), next.Ask, next.PendingIn,
-		next.PendingInStanza, next.PreApproved, groups)
+		next.PendingInStanza, next.PreApproved, groups, next.PendingOnly)
 	return next, true, wrap("store roster item", err)
 }

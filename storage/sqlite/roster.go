@@ -10,7 +10,7 @@ import (
 	"github.com/parley-xmpp/parley/storage"
 )
 
-const itemColumns = `contact, name, subscription, ask, pending_in, pending_in_stanza, pre_approved, groups`
+const itemColumns = `contact, name, subscription, ask, pending_in, pending_in_stanza, pre_approved, groups, pending_only`
 
 // Roster implements storage.Rosters.
 func (s *Store) Roster(ctx context.Context, domain, local string) ([]storage.RosterItem, int64, error) {
@@ -56,7 +56,7 @@ func scanItem(row scanner) (storage.RosterItem, error) {
 	var it storage.RosterItem
 	var sub, groups string
 	if err := row.Scan(&it.Contact, &it.Name, &sub, &it.Ask, &it.PendingIn,
-		&it.PendingInStanza, &it.PreApproved, &groups); err != nil {
+		&it.PendingInStanza, &it.PreApproved, &groups, &it.PendingOnly); err != nil {
 		return it, err
 	}
 	it.Subscription = storage.Subscription(sub)
@@ -154,12 +154,13 @@ func applyChange(ctx context.Context, tx *sql.Tx, domain, local, contact string,
 		}
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO roster_items (domain, localpart, `+itemColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (domain, localpart, contact) DO UPDATE SET
 		name = excluded.name, subscription = excluded.subscription, ask = excluded.ask,
 		pending_in = excluded.pending_in, pending_in_stanza = excluded.pending_in_stanza,
-		pre_approved = excluded.pre_approved, groups = excluded.groups`,
+		pre_approved = excluded.pre_approved, groups = excluded.groups,
+		pending_only = excluded.pending_only`,
 		domain, local, next.Contact, next.Name, string(next.Subscription), next.Ask, next.PendingIn,
-		next.PendingInStanza, next.PreApproved, string(groups))
+		next.PendingInStanza, next.PreApproved, string(groups), next.PendingOnly)
 	return next, true, wrap("store roster item", err)
 }

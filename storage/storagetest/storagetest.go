@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"RosterNoAccount", testRosterNoAccount},
 		{"ConcurrentWriters", testConcurrentWriters},
 	}
+	tests = append(tests, imTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
