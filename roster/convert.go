@@ -6,10 +6,9 @@ import "github.com/parley-xmpp/parley/storage"
 // wire item.
 
 // FromItem returns the subscription state recorded in a stored item; nil
-// (no record) is the zero State: None, not in the roster. A stored item is
-// taken to be in the roster: storage.RosterItem cannot yet mark a record
-// that only holds a pending inbound request (State.InRoster false), which
-// RFC 6121 §3.1.3 keeps out of the roster until the user approves.
+// (no record) is the zero State: None, not in the roster. A record marked
+// PendingOnly only holds a pending inbound request, which RFC 6121 §3.1.3
+// keeps out of the roster until the user approves (State.InRoster false).
 func FromItem(it *storage.RosterItem) State {
 	if it == nil {
 		return State{}
@@ -17,7 +16,7 @@ func FromItem(it *storage.RosterItem) State {
 	s := State{
 		Sub:         MakeSub(string(it.Subscription), it.Ask, it.PendingIn),
 		PreApproved: it.PreApproved,
-		InRoster:    true,
+		InRoster:    !it.PendingOnly,
 	}
 	return s.norm()
 }
@@ -25,8 +24,8 @@ func FromItem(it *storage.RosterItem) State {
 // ApplyState returns the stored item for contact after the state machine
 // moved to s: a copy of cur (nil for a new record) with the subscription,
 // ask, pending-in and pre-approval fields replaced, or nil when s needs no
-// record. A State with InRoster false still yields an item when a request
-// is pending (see FromItem). The pending inbound stanza is dropped once no request is pending;
+// record. A State with InRoster false yields a PendingOnly record while a
+// request is pending (see FromItem). The pending inbound stanza is dropped once no request is pending;
 // the caller sets it when a request becomes pending (RFC 6121 §3.1.3).
 func ApplyState(cur *storage.RosterItem, contact string, s State) *storage.RosterItem {
 	s = s.norm()
@@ -43,6 +42,7 @@ func ApplyState(cur *storage.RosterItem, contact string, s State) *storage.Roste
 	it.Ask = s.Sub.PendingOut()
 	it.PendingIn = s.Sub.PendingIn()
 	it.PreApproved = s.PreApproved
+	it.PendingOnly = !s.InRoster
 	if !it.PendingIn {
 		it.PendingInStanza = ""
 	}

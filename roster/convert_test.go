@@ -89,3 +89,21 @@ func TestWireItem(t *testing.T) {
 		t.Fatalf("RemovedItem: %+v", got)
 	}
 }
+
+// A pending-only record round-trips as a state outside the roster, and
+// approving the request puts the item in the roster (RFC 6121 §3.1.3).
+func TestPendingOnlyRoundTrip(t *testing.T) {
+	s := State{Sub: NonePendingIn}
+	it := ApplyState(nil, "romeo@example.net", s)
+	if it == nil || !it.PendingOnly || !it.PendingIn {
+		t.Fatalf("ApplyState(NonePendingIn) = %+v", it)
+	}
+	if got := FromItem(it); got != s {
+		t.Fatalf("FromItem = %+v, want %+v", got, s)
+	}
+	o := Outbound(FromItem(it), Subscribed)
+	next := ApplyState(it, it.Contact, o.State)
+	if next == nil || next.PendingOnly || next.Subscription != storage.SubFrom || !o.Push {
+		t.Fatalf("after approval: %+v (outcome %+v)", next, o)
+	}
+}
