@@ -270,9 +270,11 @@ func (s *session) report(rq *request, acked uint64) {
 			return
 		}
 		ms := min(age.Milliseconds(), 65535)
-		s.answerLocked(rq, emptyResponse(
+		resp := emptyResponse(
 			attr{"report", strconv.FormatUint(acked+1, 10)},
-			attr{"time", strconv.FormatInt(ms, 10)}))
+			attr{"time", strconv.FormatInt(ms, 10)})
+		resp.cache = true
+		s.answerLocked(rq, resp)
 		return
 	}
 }
