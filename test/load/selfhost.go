@@ -19,19 +19,19 @@ func suite(o *options) []*options {
 	variant := func(scenario, transport string, n, pairs, msgs int, d time.Duration) *options {
 		v := *o
 		v.Scenario, v.Transport = scenario, transport
-		if !o.set["n"] {
+		if !o.set["n"] && n != 0 {
 			v.N = n
 		}
 		if !o.set["c"] {
 			v.C = 50
 		}
-		if !o.set["pairs"] {
+		if !o.set["pairs"] && pairs != 0 {
 			v.Pairs = pairs
 		}
-		if !o.set["msgs"] {
+		if !o.set["msgs"] && msgs != 0 {
 			v.Msgs = msgs
 		}
-		if !o.set["duration"] {
+		if !o.set["duration"] && d != 0 {
 			v.Duration = d
 		}
 		return &v
