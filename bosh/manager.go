@@ -27,6 +27,7 @@ type Manager struct {
 	mu       sync.Mutex
 	sessions map[string]*session
 	perIP    map[string]int
+	dead     map[string]time.Time // ended legacy sessions (B-188)
 	closing  bool
 	inflight sync.WaitGroup
 }
@@ -40,6 +41,7 @@ func newManager(cfg Config, core Core, log zerolog.Logger) *Manager {
 		wheel:    newWheel(),
 		sessions: make(map[string]*session),
 		perIP:    make(map[string]int),
+		dead:     make(map[string]time.Time),
 	}
 }
 
@@ -66,10 +68,35 @@ func (m *Manager) remove(s *session) {
 		return
 	}
 	delete(m.sessions, s.sid)
+	if s.legacy {
+		m.bury(s.sid)
+	}
 	if m.perIP[s.remoteIP]--; m.perIP[s.remoteIP] <= 0 {
 		delete(m.perIP, s.remoteIP)
 	}
 	m.stats.SessionsActive.Add(-1)
+}
+
+// bury remembers an ended legacy sid for a while, so that later requests
+// keep getting HTTP 404 (XEP-0124 §17.1, B-188). The caller holds m.mu.
+func (m *Manager) bury(sid string) {
+	now := time.Now()
+	if len(m.dead) >= 1024 {
+		for k, at := range m.dead {
+			if now.Sub(at) > 10*time.Minute || len(m.dead) >= 1024 {
+				delete(m.dead, k)
+			}
+		}
+	}
+	m.dead[sid] = now
+}
+
+// buried reports whether sid is an ended legacy session.
+func (m *Manager) buried(sid string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.dead[sid]
+	return ok
 }
 
 // Count returns the number of live sessions.

@@ -51,7 +51,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 	}
 	s := h.lookup(sid)
 	if s == nil {
-		_ = h.write(w, r, termResponse(condItemNotFound, false), "") // B-020
+		_ = h.write(w, r, termResponse(condItemNotFound, h.buried(sid)), "") // B-020, B-188
 		return
 	}
 	if s.secure && !secure {
