@@ -53,3 +53,20 @@ func (h *harness) auth(user, password string) string {
 	}
 	return "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" + text + "</auth>"
 }
+
+// newRealCoreOpts is newRealCore("alice") with RequireTLS set as given.
+func newRealCoreOpts(t testing.TB, requireTLS bool) *server.Core {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "bosh.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c := server.NewCore(st, server.Options{Domains: []string{"example.com"}, RequireTLS: requireTLS, Logger: zerolog.Nop()})
+	c.RegisterServices()
+	return c
+}
