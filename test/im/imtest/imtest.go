@@ -72,7 +72,7 @@ type transport struct {
 	s      *server.Session
 }
 
-func (tr *transport) Notify()                           {}
+func (tr *transport) Notify()                            {}
 func (tr *transport) OpenStream(h stream.ResponseHeader) {}
 func (tr *transport) Close(err *stream.Error) {
 	tr.mu.Lock()
