@@ -163,6 +163,10 @@ type terminateError struct{ cond string }
 
 func (e *terminateError) Error() string { return "BOSH terminate: " + e.cond }
 
+// maxEmptyPolls bounds the empty responses one negotiation step waits
+// through.
+const maxEmptyPolls = 20
+
 // boshLink is the sequential view of a session during negotiation.
 type boshLink struct {
 	b   *boshConn
@@ -178,9 +182,13 @@ func (l *boshLink) send(raw string) error {
 	return nil
 }
 
-// recv polls with empty requests until the server has sent something.
+// recv polls with empty requests until the server has sent something,
+// at most maxEmptyPolls times.
 func (l *boshLink) recv() (*elem, error) {
-	for len(l.b.queue) == 0 {
+	for n := 0; len(l.b.queue) == 0; n++ {
+		if n == maxEmptyPolls {
+			return nil, fmt.Errorf("BOSH: nothing received after %d polls", n)
+		}
 		if err := l.send(""); err != nil {
 			return nil, err
 		}

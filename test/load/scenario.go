@@ -142,8 +142,8 @@ func (r *runner) login() error {
 
 // openAll logs in the sessions [lo, hi) with kind(i), starts them with
 // the handler of on(i) and sends initial presence. A session that fails
-// stays nil.
-func (r *runner) openAll(kind func(i int) string, on func(i int) func(*elem), lost *atomic.Int64) []session {
+// stays nil; one lost later is counted in lost and reported to onLost.
+func (r *runner) openAll(kind func(i int) string, on func(i int) func(*elem), lost *atomic.Int64, onLost func(i int)) []session {
 	out := make([]session, r.hi-r.lo)
 	r.forEach(r.lo, r.hi, func(i int) {
 		s, err := r.connect(kind(i), i)
@@ -155,6 +155,9 @@ func (r *runner) openAll(kind func(i int) string, on func(i int) func(*elem), lo
 			once.Do(func() {
 				lost.Add(1)
 				r.logins.fail(fmt.Errorf("session %d: %w", i, err))
+				if onLost != nil {
+					onLost(i)
+				}
 			})
 		})
 		if r.o.Presence {
@@ -184,7 +187,7 @@ func (r *runner) idle() error {
 	}
 	var lost atomic.Int64
 	ignore := func(int) func(*elem) { return func(*elem) {} }
-	ss := r.openAll(func(int) string { return r.o.Transport }, ignore, &lost)
+	ss := r.openAll(func(int) string { return r.o.Transport }, ignore, &lost, nil)
 	defer r.closeAll(ss)
 	if err := r.barrier("start"); err != nil {
 		return err
@@ -236,7 +239,8 @@ func (r *runner) echo() error {
 	r.lo, r.hi = 2*r.lo, 2*r.hi // session indices
 	var lost atomic.Int64
 	ss := r.openAll(func(i int) string { return kinds[i%2] },
-		func(i int) func(*elem) { return r.echoHandler(pairs[i/2-plo], i%2) }, &lost)
+		func(i int) func(*elem) { return r.echoHandler(pairs[i/2-plo], i%2) }, &lost,
+		func(i int) { pairs[i/2-plo].finish() }) // a lost session ends its pair
 	defer r.closeAll(ss)
 	for i, p := range pairs {
 		p.mu.Lock()
