@@ -68,6 +68,15 @@ async function run(context) {
     }
     watchBOSH(req);
   });
+  if (opts.debug) {
+    // Transcript of the BOSH exchanges, for diagnosing a failing scenario.
+    context.on('request', (req) => {
+      if (req.method() === 'POST') console.log(`C: ${req.postData()}`);
+    });
+    context.on('response', async (resp) => {
+      if (resp.request().method() === 'POST') console.log(`S: ${resp.status()} ${await resp.text().catch(() => '')}`);
+    });
+  }
   // Ask for nothing we do not serve; abort anything foreign so the test
   // never touches the network.
   await context.route((u) => u.origin !== origin && u.protocol !== 'data:' && u.protocol !== 'blob:',
@@ -94,7 +103,13 @@ async function run(context) {
   ok('page loaded', await page.title());
 
   if (opts.mode === 'chat') {
-    await chat(page);
+    try {
+      await chat(page);
+    } catch (err) {
+      // Leave a picture of what went wrong next to the other artifacts.
+      await screenshot(page, 'failure.png').catch(() => {});
+      throw err;
+    }
   } else if (opts.artifacts) {
     await screenshot(page, 'login.png');
   }

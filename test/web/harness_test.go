@@ -33,6 +33,7 @@ type options struct {
 	Artifacts string `json:"artifacts,omitempty"`
 	Chromium  string `json:"chromium"`
 	TimeoutMS int    `json:"timeoutMs,omitempty"`
+	Debug     bool   `json:"debug,omitempty"` // log BOSH bodies
 }
 
 // result is browser.mjs's last line.
@@ -121,6 +122,7 @@ func artifactsDir(t *testing.T) string {
 // yields its result once it exits. Its output goes to the test log.
 func runBrowser(t *testing.T, ctx context.Context, o options) (wait func() result) {
 	t.Helper()
+	o.Debug = o.Debug || os.Getenv("PARLEY_BROWSER_DEBUG") == "1"
 	arg, err := json.Marshal(o)
 	if err != nil {
 		t.Fatal(err)
