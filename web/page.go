@@ -14,9 +14,12 @@ import (
 //     configuration is a JSON data block, which is not a script, and the
 //     client's chunks are ES modules of this origin; no eval, no
 //     'wasm-unsafe-eval' (only OMEMO needs WebAssembly, and it is disabled);
-//   - styles from our files plus 'unsafe-inline', because Converse.js's lit
-//     templates carry style attributes and set them from bindings, which
-//     only 'unsafe-inline' permits (CSP 3 §6.1.3 style-src-attr);
+//   - styles from our files plus 'unsafe-inline': converse.min.js inserts
+//     <style> elements at run time (its bundled component styles) and its
+//     templates bind style attributes; without 'unsafe-inline' Chromium
+//     reports style-src-elem violations and the client renders unstyled.
+//     A nonce cannot cover elements a script creates; inline styles cannot
+//     run code;
 //   - images from this origin, data: (avatars from vCards, XEP-0084/0153,
 //     are rendered as data: URIs) and blob: (previews of a chosen file);
 //   - fonts, sounds and connections (BOSH, WebSocket, emoji.json) from
