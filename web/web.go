@@ -125,6 +125,14 @@ func validPath(p string) bool {
 	return true
 }
 
+// ValidateOptions reports whether raw is acceptable as Config.Options:
+// empty, or one JSON object. `parley check` can use it to report a bad
+// [web] options value before the server starts.
+func ValidateOptions(raw json.RawMessage) error {
+	_, err := parseOptions(raw)
+	return err
+}
+
 // parseOptions validates the administrator's pass-through options.
 func parseOptions(raw json.RawMessage) (map[string]any, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {

@@ -179,6 +179,9 @@ func TestAdminOptions(t *testing.T) {
 		if _, err := newHandler(Config{Options: json.RawMessage(bad)}, fakeBundle()); err == nil {
 			t.Errorf("options %s accepted", bad)
 		}
+		if ValidateOptions(json.RawMessage(bad)) == nil {
+			t.Errorf("ValidateOptions(%s) = nil", bad)
+		}
 	}
 	if _, err := newHandler(Config{Options: json.RawMessage(" ")}, fakeBundle()); err != nil {
 		t.Errorf("empty options: %v", err)
