@@ -1,0 +1,169 @@
+// Package presence implements the presence side of RFC 6121: presence
+// subscriptions (§3) through the pure state machine of package roster,
+// initial, subsequent and unavailable presence broadcast with probes (§4.2
+// to §4.5), directed presence and its tracking (§4.6), and the presence
+// delivery rules of §8.5. It replaces the router's default presence
+// handler.
+//
+// Lock order: Service.mu is a leaf; it is never held while routing.
+package presence
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/parley-xmpp/parley/roster"
+	"github.com/parley-xmpp/parley/server"
+	"github.com/parley-xmpp/parley/server/jid"
+	"github.com/parley-xmpp/parley/server/stanza"
+)
+
+// Service is the presence module of one session core.
+type Service struct {
+	core   *server.Core
+	roster *roster.Service
+
+	mu       sync.Mutex // guards the fields below
+	sessions map[*server.Session]*sessionState
+	gone     map[jid.JID]lastUnavailable // bare JID → last unavailable presence
+	onAvail  []func(ctx context.Context, s *server.Session)
+}
+
+// sessionState is what the module tracks per session.
+type sessionState struct {
+	available bool
+	last      *stanza.Stanza       // last broadcast available presence
+	directed  map[jid.JID]struct{} // §4.6.3 directed presence recipients
+}
+
+// lastUnavailable is a user's last unavailable presence, for probes (§4.3.2).
+type lastUnavailable struct {
+	st *stanza.Stanza
+	at time.Time
+}
+
+// New returns the presence module for core, using rs for roster changes.
+func New(core *server.Core, rs *roster.Service) *Service {
+	return &Service{
+		core: core, roster: rs,
+		sessions: map[*server.Session]*sessionState{},
+		gone:     map[jid.JID]lastUnavailable{},
+	}
+}
+
+// Register installs the module: the router's presence handler, the end of
+// sessions (unavailable presence on every kind of session end, §4.5.2) and
+// the presence side of roster removals (§2.5.2).
+func (p *Service) Register() {
+	p.core.Router().SetPresenceHandler(p.handle)
+	p.core.OnSessionEnd(p.sessionEnded)
+	p.roster.OnRemove = p.afterRemove
+}
+
+// OnAvailable registers fn to run after a session's initial presence was
+// processed (RFC 6121 §4.2): offline messages are delivered from here.
+// Call before serving.
+func (p *Service) OnAvailable(fn func(ctx context.Context, s *server.Session)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.onAvail = append(p.onAvail, fn)
+}
+
+// handle is the router's presence handler. from is the sending local
+// session; nil means the presence arrives for a local user (inbound),
+// which is how the module itself routes presence between users.
+func (p *Service) handle(ctx context.Context, from *server.Session, st *stanza.Stanza) {
+	if from == nil {
+		p.inbound(ctx, st)
+		return
+	}
+	if st.To.IsZero() { // broadcast, RFC 6121 §4.2.2, §4.4.2, §4.5.2
+		switch st.Type {
+		case "":
+			p.available(ctx, from, st)
+		case "unavailable":
+			p.unavailable(ctx, from, st)
+		}
+		return // other types without 'to' mean nothing
+	}
+	switch st.Type {
+	case "subscribe", "subscribed", "unsubscribe", "unsubscribed":
+		p.outboundSubscription(ctx, from, st)
+	case "", "unavailable":
+		p.directed(ctx, from, st)
+	case "error":
+		p.core.Router().Deliver(ctx, st)
+	}
+	// Probes from clients are not honoured (RFC 6121 §4.3: a server's tool).
+}
+
+// inbound handles presence for a local user (RFC 6121 §8.5.2, §8.5.3).
+func (p *Service) inbound(ctx context.Context, st *stanza.Stanza) {
+	switch st.Type {
+	case "subscribe", "subscribed", "unsubscribe", "unsubscribed":
+		p.inboundSubscription(ctx, st)
+	case "probe":
+		p.probe(ctx, st.To, st.From)
+	default: // available, unavailable, error
+		p.deliver(st)
+	}
+}
+
+// deliver hands presence to a full JID's session (ignored when there is
+// none, §8.5.3.2.2) or to every available resource of a bare JID
+// (§8.5.2.1.2), without rewriting 'to'.
+func (p *Service) deliver(st *stanza.Stanza) {
+	router := p.core.Router()
+	if !st.To.IsBare() {
+		if s := p.core.Registry().Lookup(st.To); s != nil {
+			router.DeliverTo(s, st)
+		}
+		return
+	}
+	for _, s := range p.availableSessions(st.To) {
+		router.DeliverTo(s, st)
+	}
+}
+
+// availableSessions returns the sessions of user that sent initial
+// presence, whatever their priority.
+func (p *Service) availableSessions(user jid.JID) []*server.Session {
+	var out []*server.Session
+	for _, s := range p.core.Registry().Sessions(user.Bare()) {
+		if avail, _, _ := s.Presence(); avail {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// state returns the tracked state of s, creating it.
+// Precondition: p.mu held.
+func (p *Service) state(s *server.Session) *sessionState {
+	ss := p.sessions[s]
+	if ss == nil {
+		ss = &sessionState{directed: map[jid.JID]struct{}{}}
+		p.sessions[s] = ss
+	}
+	return ss
+}
+
+// lastPresence returns the last available presence s broadcast, nil if
+// it is not available.
+func (p *Service) lastPresence(s *server.Session) *stanza.Stanza {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if ss := p.sessions[s]; ss != nil && ss.available {
+		return ss.last
+	}
+	return nil
+}
+
+// log returns the core's logger.
+func (p *Service) log() *zerolog.Logger {
+	l := p.core.Logger()
+	return &l
+}
