@@ -145,7 +145,9 @@ func TestProbeOfUnsubscribed(t *testing.T) {
 	j.Drain()
 	st := core.Store()
 	_, _, err := st.UpdateRosterItem(t.Context(), "localhost", "romeo", "juliet@localhost",
-		func(*storage.RosterItem) (*storage.RosterItem, error) { return &storage.RosterItem{Subscription: "to"}, nil })
+		func(*storage.RosterItem) (*storage.RosterItem, error) {
+			return &storage.RosterItem{Subscription: "to"}, nil
+		})
 	if err != nil {
 		t.Fatal(err)
 	}
