@@ -7,6 +7,7 @@
 package config
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -48,6 +49,7 @@ type Config struct {
 	Auth    Auth    `toml:"auth"`
 	Disco   Disco   `toml:"disco"`
 	Debug   Debug   `toml:"debug"`
+	Web     Web     `toml:"web"`
 }
 
 // Storage selects the storage backend.
@@ -158,6 +160,29 @@ type Debug struct {
 	PprofListen string `toml:"pprof_listen"`
 }
 
+// Web configures the bundled web client, served over HTTP.
+type Web struct {
+	// Enabled serves the web client at / and on GET of the BOSH path.
+	Enabled bool `toml:"enabled"`
+	// Title is the page title.
+	Title string `toml:"title"`
+	// ClientOptions are Converse.js settings passed through to the client
+	// as they are; they override Parley's. Written as the table [web.options].
+	ClientOptions map[string]any `toml:"options"`
+}
+
+// Options returns ClientOptions as a JSON object, nil when there are none.
+func (w Web) Options() json.RawMessage {
+	if len(w.ClientOptions) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(w.ClientOptions)
+	if err != nil { // TOML values always marshal; be safe anyway
+		return nil
+	}
+	return b
+}
+
 // Default returns the built-in configuration: it serves localhost with an
 // SQLite file in ./data. Each call returns a fresh value.
 func Default() *Config {
@@ -192,6 +217,7 @@ func Default() *Config {
 		Log:   Log{Level: "info"},
 		Auth:  Auth{SCRAMIterations: 4096, MaxFailures: 5, FailureWindow: Duration{5 * time.Minute}},
 		Debug: Debug{},
+		Web:   Web{Enabled: true, Title: "Parley"},
 	}
 }
 

@@ -67,7 +67,7 @@ func leafKeys(t reflect.Type, prefix string) []string {
 		k := join(prefix, f.Tag.Get("toml"))
 		if f.Type.Kind() == reflect.Struct && f.Type != durationType {
 			keys = append(keys, leafKeys(f.Type, k)...)
-		} else {
+		} else if f.Type.Kind() != reflect.Map { // free-form tables are shown commented out
 			keys = append(keys, k)
 		}
 	}
@@ -106,6 +106,22 @@ pprof_listen = "127.0.0.1:6060"
 	}
 	if !c.Serves("example.com") || c.Serves("other.org") {
 		t.Error("Serves wrong")
+	}
+}
+
+func TestWebOptions(t *testing.T) {
+	c, err := Load(writeFile(t, "[web]\ntitle = \"Chat\"\n[web.options]\nshow_controlbox_by_default = true\nauto_away = 300\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(c.Web.Options()); got != `{"auto_away":300,"show_controlbox_by_default":true}` || c.Web.Title != "Chat" || !c.Web.Enabled {
+		t.Fatalf("web = %+v, options %s", c.Web, got)
+	}
+	if Default().Web.Options() != nil {
+		t.Fatal("default options not nil")
+	}
+	if _, err := Load(writeFile(t, "[web]\noptions = 3\n")); err == nil || !strings.Contains(err.Error(), ":2: web.options: expected a table") {
+		t.Fatalf("err = %v", err)
 	}
 }
 

@@ -173,6 +173,10 @@ func checkValue(v any, t reflect.Type, key string, report func(key, msg string))
 			return
 		}
 		checkTable(m, t, key, report)
+	case t.Kind() == reflect.Map: // free-form table passed through
+		if _, ok := v.(map[string]any); !ok {
+			report(key, fmt.Sprintf("expected %s, got %s", want, tomlType(v)))
+		}
 	case t.Kind() == reflect.Slice:
 		list, ok := v.([]any)
 		if !ok {
@@ -209,7 +213,7 @@ func describe(t reflect.Type) string {
 	switch {
 	case t == durationType:
 		return `a duration string such as "30s"`
-	case t.Kind() == reflect.Struct:
+	case t.Kind() == reflect.Struct || t.Kind() == reflect.Map:
 		return "a table"
 	case t.Kind() == reflect.Slice:
 		return `an array of strings such as ["a", "b"]`

@@ -50,6 +50,7 @@ func (c *Config) Validate() error {
 		v.check(isLoopbackAddr(c.Debug.PprofListen), "debug.pprof_listen",
 			fmt.Sprintf(`expected a loopback host:port such as "127.0.0.1:6060", got %q`, c.Debug.PprofListen))
 	}
+	v.check(c.Web.Title != "", "web.title", "expected a page title, got an empty string")
 	return v.err()
 }
 
