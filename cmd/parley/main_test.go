@@ -95,26 +95,43 @@ func writeConfig(t *testing.T, dir, doc string) string {
 	return p
 }
 
-// lineWriter is a concurrency-safe buffer that signals when a line
-// containing want has been written.
+// lineWriter is a concurrency-safe buffer that signals when given text
+// has been written.
 type lineWriter struct {
-	mu   sync.Mutex
-	buf  bytes.Buffer
-	want string
-	seen chan struct{}
-	once sync.Once
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	waiters map[string]chan struct{}
+	seen    <-chan struct{} // closed once the text given to newLineWriter is written
 }
 
 func newLineWriter(want string) *lineWriter {
-	return &lineWriter{want: want, seen: make(chan struct{})}
+	w := &lineWriter{waiters: map[string]chan struct{}{}}
+	w.seen = w.written(want)
+	return w
+}
+
+// written returns a channel closed once text has been written.
+func (w *lineWriter) written(text string) <-chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ch := make(chan struct{})
+	if strings.Contains(w.buf.String(), text) {
+		close(ch)
+	} else {
+		w.waiters[text] = ch
+	}
+	return ch
 }
 
 func (w *lineWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.buf.Write(p)
-	if strings.Contains(w.buf.String(), w.want) {
-		w.once.Do(func() { close(w.seen) })
+	for text, ch := range w.waiters {
+		if strings.Contains(w.buf.String(), text) {
+			close(ch)
+			delete(w.waiters, text)
+		}
 	}
 	return len(p), nil
 }

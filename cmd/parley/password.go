@@ -20,18 +20,14 @@ func (e *env) readPassword(who string, fromStdin bool) (string, error) {
 	if !ok || !isTerminal(f) {
 		return "", errors.New("stdin is not a terminal: pipe the password in with --password-stdin")
 	}
-	fmt.Fprintf(e.stderr, "Password for %s: ", who)
-	pw, err := readHidden(e.ctx, f)
-	fmt.Fprintln(e.stderr)
+	pw, err := readHidden(e.ctx, f, e.stderr, "Password for "+who+": ")
 	if err != nil {
 		return "", err
 	}
 	if pw == "" {
 		return "", errors.New("empty password")
 	}
-	fmt.Fprint(e.stderr, "Repeat password: ")
-	again, err := readHidden(e.ctx, f)
-	fmt.Fprintln(e.stderr)
+	again, err := readHidden(e.ctx, f, e.stderr, "Repeat password: ")
 	if err != nil {
 		return "", err
 	}

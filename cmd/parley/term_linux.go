@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -14,9 +16,10 @@ func isTerminal(f *os.File) bool {
 	return err == nil
 }
 
-// readHidden reads one line from the terminal f with echo turned off,
-// restoring the terminal afterwards, also when ctx ends first (Ctrl-C).
-func readHidden(ctx context.Context, f *os.File) (string, error) {
+// readHidden writes prompt to w and reads one line from the terminal f with
+// echo turned off, restoring the terminal afterwards, also when ctx ends
+// first (Ctrl-C).
+func readHidden(ctx context.Context, f *os.File, w io.Writer, prompt string) (string, error) {
 	fd := int(f.Fd())
 	old, err := unix.IoctlGetTermios(fd, unix.TCGETS)
 	if err != nil {
@@ -30,6 +33,8 @@ func readHidden(ctx context.Context, f *os.File) (string, error) {
 		return "", err
 	}
 	defer unix.IoctlSetTermios(fd, unix.TCSETS, old)
+	defer fmt.Fprintln(w)
+	fmt.Fprint(w, prompt)
 	type result struct {
 		line string
 		err  error
