@@ -27,7 +27,8 @@ func TestHelp(t *testing.T) {
 	}
 	for _, args := range [][]string{{"user", "add", "-h"}, {"help", "user", "add"}, {"user", "add", "--help"}} {
 		r := mustRun(t, "", args...)
-		if !strings.Contains(r.stdout, "Usage: parley user add [flags] JID") || !strings.Contains(r.stdout, "-password-stdin") {
+		if !strings.Contains(r.stdout, "Usage: parley user add [flags] JID") || !strings.Contains(r.stdout, "-password-stdin") ||
+			strings.Count(r.stdout, "Usage:") != 1 {
 			t.Errorf("%v: %s", args, r)
 		}
 	}

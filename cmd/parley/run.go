@@ -114,14 +114,15 @@ func oneLine(err error) string {
 // dispatch finds the command named by args[0] in cmds and runs it.
 func dispatch(e *env, cmds []*command, parent string, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
-		if parent == "" {
+		switch {
+		case parent == "":
 			printHelp(e.stdout)
-		} else {
-			printGroupHelp(e.stdout, parent, cmds)
-		}
-		if len(args) == 0 && parent != "" {
+		case len(args) == 0:
+			printGroupHelp(e.stderr, parent, cmds)
 			e.path = parent
 			return usagef("missing subcommand")
+		default:
+			printGroupHelp(e.stdout, parent, cmds)
 		}
 		return errHelp
 	}
@@ -170,8 +171,7 @@ func (e *env) parse(fs *flag.FlagSet, args []string, min, max int) ([]string, er
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fs.Usage()
+			if errors.Is(err, flag.ErrHelp) { // fs has shown its usage
 				return nil, errHelp
 			}
 			return nil, usagef("%v", err)
