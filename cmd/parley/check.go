@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -27,6 +28,11 @@ func runCheck(e *env, args []string) error {
 	src := e.config
 	if src == "" {
 		src = "built-in defaults"
+	}
+	if cfg.TLS.Cert != "" {
+		if _, err := tls.LoadX509KeyPair(cfg.TLS.Cert, cfg.TLS.Key); err != nil {
+			return fmt.Errorf("tls.cert/tls.key: %v", err)
+		}
 	}
 	fmt.Fprintf(e.stdout, "%s: configuration is valid (domains: %v)\n", src, cfg.Domains)
 	if cfg.Storage.Driver == "sqlite" {

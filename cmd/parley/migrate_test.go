@@ -55,4 +55,6 @@ func TestCheckRejects(t *testing.T) {
 	os.WriteFile(p, []byte("[storage]\ndriver = \"oracle\"\n"), 0o600)
 	mustFail(t, 1, p+`:2: storage.driver: expected "sqlite" or "postgres", got "oracle"`, "", "check", "--config", p)
 	mustFail(t, 1, "no such file", "", "check", "--config", filepath.Join(dir, "missing.toml"))
+	cfg := testConfig(t, "[tls]\ncert = \"/nonexistent/cert.pem\"\nkey = \"/nonexistent/key.pem\"\n")
+	mustFail(t, 1, "tls.cert/tls.key: open /nonexistent/cert.pem", "", "check", "--config", cfg)
 }
