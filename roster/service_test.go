@@ -69,6 +69,15 @@ func TestRosterErrors(t *testing.T) {
 	a.Expect(`type="result"`)
 }
 
+func TestStreamFeatures(t *testing.T) {
+	_, a, _ := setup(t)
+	for _, want := range []string{`<ver xmlns="urn:xmpp:features:rosterver"/>`, `<sub xmlns="urn:xmpp:features:pre-approval"/>`} {
+		if !strings.Contains(a.Features, want) {
+			t.Errorf("features %s lack %s", a.Features, want)
+		}
+	}
+}
+
 func TestSyncAfterStorageChange(t *testing.T) {
 	svc, a, b := setup(t)
 	a.Send(`<iq type='get' id='g1'><query xmlns='jabber:iq:roster'/></iq>`)

@@ -88,6 +88,8 @@ type Client struct {
 	S  *server.Session
 	// JID is the session's full JID.
 	JID jid.JID
+	// Features are the stream features offered after authentication.
+	Features string
 }
 
 // Login authenticates local@localhost and binds resource.
@@ -103,6 +105,7 @@ func Login(t testing.TB, c *server.Core, local, resource string) *Client {
 		t.Fatalf("login %s: auth step %v: %q", local, st, cl.DrainStrings())
 	}
 	cl.S.Open(header(t))
+	cl.Features = strings.Join(cl.DrainStrings(), "")
 	cl.Send("<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>" +
 		resource + "</resource></bind></iq>")
 	cl.S.Drain(nil)
