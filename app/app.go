@@ -29,6 +29,7 @@ type App struct {
 	c2sAddrs  []net.Addr
 	httpAddrs []net.Addr
 	xmpp      xmppParts // session core, c2s, admin socket (listeners.go)
+	http      httpParts // BOSH, web client, HTTP servers (http.go)
 
 	// stops holds what Start started, in start order; Shutdown runs it
 	// backwards.
@@ -93,8 +94,10 @@ func (a *App) HTTPAddrs() []net.Addr { return a.httpAddrs }
 func (a *App) Start(ctx context.Context) error {
 	a.logLimits()
 	// Parts register themselves here in start order with a.started.
-	if err := a.startXMPP(ctx); err != nil {
-		return err
+	for _, start := range []func(context.Context) error{a.startXMPP, a.startHTTP, a.startPprof} {
+		if err := start(ctx); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -68,6 +68,7 @@ func (a *App) startXMPP(_ context.Context) error {
 	}
 	a.xmpp.admin = adm
 	a.started("admin socket", func(context.Context) error { return adm.Close() })
+	registerIM(core, adm, a.log)
 
 	srv := c2s.New(core, c2s.Config{
 		Listen:           a.cfg.C2S.Listen,
