@@ -117,3 +117,16 @@ func TestUndeliverableStoredOffline(t *testing.T) {
 	j2.Send(`<presence/>`)
 	j2.Expect(`from="juliet@localhost/again"`, `id="u1"|<body>lost?</body>|<delay`)
 }
+
+// TestFlushWhenPriorityTurnsNonNegative checks that a resource that came
+// online with a negative priority gets the stored messages once its
+// priority becomes non-negative.
+func TestFlushWhenPriorityTurnsNonNegative(t *testing.T) {
+	core := setup(t, 0)
+	r := online(t, core, "romeo", "orchard", "0")
+	r.Send(`<message to='juliet@localhost' id='p1'><body>later</body></message>`)
+	j := online(t, core, "juliet", "balcony", "-5")
+	j.ExpectNone()
+	j.Send(`<presence><priority>3</priority></presence>`)
+	j.Expect(`from="juliet@localhost/balcony"|<priority>3</priority>`, `id="p1"|<delay`)
+}

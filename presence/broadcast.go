@@ -46,13 +46,16 @@ func (p *Service) contacts(ctx context.Context, user jid.JID) []contact {
 // the initial one, §4.4.2 for updates): to every contact subscribed to
 // the user and to the user's available resources. Initial presence also
 // gathers the contacts' presence (§4.3), the presence of the user's other
-// resources, pending subscription requests (§3.1.3) and then runs the
-// OnAvailable hooks.
+// resources and pending subscription requests (§3.1.3). The OnAvailable
+// hooks run after initial presence and when the priority turns
+// non-negative.
 func (p *Service) available(ctx context.Context, s *server.Session, st *stanza.Stanza) {
+	_, prio, _ := s.Presence()
 	p.mu.Lock()
 	ss := p.state(s)
 	initial := !ss.available
-	ss.available, ss.last = true, st
+	wake := initial || (ss.prio < 0 && prio >= 0)
+	ss.available, ss.last, ss.prio = true, st, prio
 	hooks := p.onAvail
 	p.mu.Unlock()
 	full, user := s.JID(), s.JID().Bare()
@@ -67,9 +70,22 @@ func (p *Service) available(ctx context.Context, s *server.Session, st *stanza.S
 	for _, o := range own {
 		router.DeliverTo(o, st.Restamp(full, o.JID()))
 	}
-	if !initial {
-		return
+	if initial {
+		p.gather(ctx, s, cs, own)
 	}
+	if wake {
+		for _, h := range hooks {
+			h(ctx, s)
+		}
+	}
+}
+
+// gather sends a resource that just became available what it needs to
+// know: the presence of its contacts (§4.3, probes answered locally), of
+// the user's other resources (§4.2.2) and pending subscription requests.
+func (p *Service) gather(ctx context.Context, s *server.Session, cs []contact, own []*server.Session) {
+	full := s.JID()
+	router := p.core.Router()
 	for _, c := range cs {
 		if c.state.Sub.HasTo() && p.core.Serves(c.jid.Domainpart()) {
 			// Local contacts need no probe stanza (§4.3.1): answer it here,
@@ -83,9 +99,6 @@ func (p *Service) available(ctx context.Context, s *server.Session, st *stanza.S
 		}
 	}
 	p.redeliverRequests(s, cs)
-	for _, h := range hooks {
-		h(ctx, s)
-	}
 }
 
 // redeliverRequests delivers the pending inbound subscription requests

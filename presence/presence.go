@@ -35,6 +35,7 @@ type Service struct {
 // sessionState is what the module tracks per session.
 type sessionState struct {
 	available bool
+	prio      int                  // priority of the last available presence
 	last      *stanza.Stanza       // last broadcast available presence
 	directed  map[jid.JID]struct{} // §4.6.3 directed presence recipients
 }
@@ -64,7 +65,8 @@ func (p *Service) Register() {
 }
 
 // OnAvailable registers fn to run after a session's initial presence was
-// processed (RFC 6121 §4.2): offline messages are delivered from here.
+// processed (RFC 6121 §4.2), and again whenever its priority turns from
+// negative to non-negative: offline messages are delivered from here.
 // Call before serving.
 func (p *Service) OnAvailable(fn func(ctx context.Context, s *server.Session)) {
 	p.mu.Lock()

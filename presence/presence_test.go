@@ -156,3 +156,40 @@ func TestProbeOfUnsubscribed(t *testing.T) {
 		`from="juliet@localhost"|type="unsubscribed"`)
 	j.ExpectNone()
 }
+
+// TestPreApproval checks RFC 6121 §3.4: a subscription approved before it
+// was requested is answered by the server.
+func TestPreApproval(t *testing.T) {
+	core := setup(t)
+	j := online(t, core, "juliet", "balcony", "1")
+	j.Drain()
+	j.Send(`<presence to='romeo@localhost' type='subscribed'/>`)
+	j.Expect(`jid="romeo@localhost"|subscription="none"|approved="true"`)
+	r := online(t, core, "romeo", "orchard", "1")
+	r.Drain()
+	r.Send(`<presence to='juliet@localhost' type='subscribe'/>`)
+	r.Expect(`ask="subscribe"`, `jid="juliet@localhost"|subscription="to"`,
+		`from="juliet@localhost"|type="subscribed"`, `from="juliet@localhost/balcony"|to="romeo@localhost"`)
+	j.Expect(`jid="romeo@localhost"|subscription="from"`)
+}
+
+// TestRosterRemoveCancels checks RFC 6121 §2.5.2: removing a mutual
+// contact cancels both subscriptions and the contact sees the user go.
+func TestRosterRemoveCancels(t *testing.T) {
+	core := setup(t)
+	j := online(t, core, "juliet", "balcony", "1")
+	r := online(t, core, "romeo", "orchard", "1")
+	r.Send(`<presence to='juliet@localhost' type='subscribe'/>`)
+	j.Send(`<presence to='romeo@localhost' type='subscribed'/>`)
+	j.Send(`<presence to='romeo@localhost' type='subscribe'/>`)
+	r.Send(`<presence to='juliet@localhost' type='subscribed'/>`)
+	j.Drain()
+	r.Drain()
+	j.Send(`<iq type='set' id='rm'><query xmlns='jabber:iq:roster'><item jid='romeo@localhost' subscription='remove'/></query></iq>`)
+	// Romeo lost his 'from': juliet gets his unavailable presence (§3.3.3).
+	j.Expect(`jid="romeo@localhost"|subscription="remove"`,
+		`from="romeo@localhost/orchard"|to="juliet@localhost"|type="unavailable"`, `id="rm"|type="result"`)
+	r.Expect(`jid="juliet@localhost"|subscription="to"`, `from="juliet@localhost"|type="unsubscribe"`,
+		`jid="juliet@localhost"|subscription="none"`, `from="juliet@localhost"|type="unsubscribed"`,
+		`from="juliet@localhost/balcony"|type="unavailable"`)
+}
