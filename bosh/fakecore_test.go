@@ -17,8 +17,8 @@ type fakeCore struct {
 	sessions map[string]*fakeSession // by full JID
 	ended    []string
 	undeliv  []*etree.Element
-	received []string // tags received, in order
 	endCh    chan string
+	refuse   bool // Open refuses every stream (B-181)
 }
 
 func newFakeCore() *fakeCore {
@@ -61,6 +61,10 @@ func features(authed bool) *etree.Element {
 
 func (s *fakeSession) Open(h stream.Header) server.Step {
 	to := strings.ToLower(h.Attr("", "to"))
+	if s.c.refuse {
+		s.t.Close(nil)
+		return server.StepClose
+	}
 	if to != "example.com" {
 		s.t.Close(&stream.Error{Condition: "host-unknown"})
 		return server.StepClose
@@ -71,9 +75,6 @@ func (s *fakeSession) Open(h stream.Header) server.Step {
 }
 
 func (s *fakeSession) Receive(el *etree.Element) server.Step {
-	s.c.mu.Lock()
-	s.c.received = append(s.c.received, el.Tag+":"+el.FindElement("body").Text())
-	s.c.mu.Unlock()
 	switch {
 	case el.Tag == "auth":
 		s.user = el.Text()
@@ -106,6 +107,8 @@ func (s *fakeSession) Receive(el *etree.Element) server.Step {
 			m.CreateAttr("from", s.jid)
 			dst.push(m)
 		}
+	case el.Tag == "boom":
+		panic("boom")
 	case el.Tag == "kick":
 		s.t.Close(&stream.Error{Condition: "conflict"})
 		return server.StepClose
