@@ -92,6 +92,7 @@ async function run(context) {
   page.on('pageerror', (e) => result.errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
     if (m.type() === 'error') result.errors.push(`console: ${m.text()}`);
+    else if (opts.debug) console.log(`console.${m.type()}: ${m.text().slice(0, 300)}`);
   });
   page.on('response', (resp) => {
     if (resp.status() >= 400) result.errors.push(`HTTP ${resp.status()} ${resp.url()}`);
