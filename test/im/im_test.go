@@ -1,10 +1,13 @@
 package im
 
 import (
+	"context"
 	"regexp"
 	"testing"
 
+	"github.com/parley-xmpp/parley/admin"
 	"github.com/parley-xmpp/parley/internal/pgtest"
+	"github.com/parley-xmpp/parley/storage"
 )
 
 // from and to are the attributes naming c's full JID.
@@ -162,4 +165,24 @@ func TestVCard(t *testing.T) {
 	r.expect(`id="v2"|type="result"|from="juliet@localhost"|<FN>Juliet Capulet</FN>|<NICKNAME>Jules</NICKNAME>`)
 	r.send(`<iq type='get' id='d' to='localhost'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`)
 	r.expect(`id="d"|var="msgoffline"|var="vcard-temp"`)
+}
+
+// TestAdminRosterPush checks the live effect of `parley roster add`: the
+// command line tool writes storage, then notifies the server over the
+// admin socket, and the user's interested resources get the push.
+func TestAdminRosterPush(t *testing.T) {
+	t.Parallel()
+	s := start(t, "")
+	s.user("juliet")
+	j := s.online("juliet", "balcony")
+	_, _, err := s.store.UpdateRosterItem(context.Background(), "localhost", "juliet", "romeo@localhost",
+		func(*storage.RosterItem) (*storage.RosterItem, error) {
+			return &storage.RosterItem{Name: "Romeo", Subscription: storage.SubBoth}, nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.admin(admin.Request{Op: "kick", JID: "juliet@localhost", Reason: "roster"})
+	j.expect(`<iq|type="set"|jid="romeo@localhost"|name="Romeo"|subscription="both"|ver="1"`)
+	j.quiet()
 }

@@ -1,7 +1,6 @@
 // Package im runs the instant messaging scenarios of RFC 6121 end to end:
-// the session core with the IM modules and the real c2s listener on a
-// random loopback port, driven over TCP with STARTTLS by a third-party
-// client library (mellium.im/xmpp).
+// the real server in-process on random loopback ports, driven over TCP
+// with STARTTLS by a third-party client library (mellium.im/xmpp).
 package im
 
 import (
@@ -9,6 +8,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"html"
@@ -27,17 +27,13 @@ import (
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/jid"
 
-	"github.com/parley-xmpp/parley/c2s"
+	"github.com/parley-xmpp/parley/admin"
+	"github.com/parley-xmpp/parley/app"
+	"github.com/parley-xmpp/parley/config"
 	"github.com/parley-xmpp/parley/internal/pgtest"
-	"github.com/parley-xmpp/parley/offline"
-	"github.com/parley-xmpp/parley/presence"
-	"github.com/parley-xmpp/parley/roster"
-	"github.com/parley-xmpp/parley/server"
 	"github.com/parley-xmpp/parley/server/tlsutil"
 	"github.com/parley-xmpp/parley/storage"
-	"github.com/parley-xmpp/parley/storage/open"
 	"github.com/parley-xmpp/parley/test/im/imtest"
-	"github.com/parley-xmpp/parley/vcard"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -48,53 +44,43 @@ const wait = 5 * time.Second
 // srv is a running server.
 type srv struct {
 	t     *testing.T
-	core  *server.Core
+	app   *app.App
 	store storage.Store
 	addr  string
 	tls   *tls.Config
 }
 
-// start runs the session core with the IM modules and a c2s listener on
-// 127.0.0.1 port 0, on SQLite or (pgDSN set) PostgreSQL, wired as the
-// composition root wires them.
+// start runs the real server (the composition root, as `parley serve`
+// does) on 127.0.0.1 port 0 with a temporary SQLite file, or with the
+// PostgreSQL database pgDSN when set.
 func start(t *testing.T, pgDSN string) *srv {
 	t.Helper()
 	dir := t.TempDir()
-	ctx := context.Background()
-	driver, dsn := "sqlite", filepath.Join(dir, "parley.db")
+	cfg := config.Default()
+	cfg.Domains = []string{"localhost"}
+	cfg.DataDir = dir
+	cfg.Storage.Driver, cfg.Storage.DSN = "sqlite", filepath.Join(dir, "parley.db")
 	if pgDSN != "" {
-		driver, dsn = "postgres", pgDSN
+		cfg.Storage.Driver, cfg.Storage.DSN = "postgres", pgDSN
 	}
-	st, err := open.Open(ctx, driver, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	cfg.C2S.Listen = []string{"127.0.0.1:0"}
+	cfg.HTTP.Listen = []string{"127.0.0.1:0"}
+	cfg.HTTP.TLSListen = []string{}
+	cfg.Auth.SCRAMIterations = 4096
 	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)
-	core := server.NewCore(st, server.Options{Domains: []string{"localhost"}, Logger: log})
-	core.RegisterServices()
-	rs := roster.New(core, roster.Options{})
-	rs.Register()
-	ps := presence.New(core, rs)
-	ps.Register()
-	offline.New(core, offline.Options{}).Register(ps)
-	vcard.New(core, vcard.Options{}).Register()
-
-	cert, _, err := tlsutil.Load("", "", dir, []string{"localhost"})
+	ctx := context.Background()
+	a, err := app.New(ctx, cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := c2s.New(core, c2s.Config{Listen: []string{"127.0.0.1:0"}, TLS: tlsutil.ServerConfig(cert), Logger: log})
-	if err := c.Start(); err != nil {
+	if err := a.Start(ctx); err != nil {
+		a.Shutdown(ctx)
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := c.Shutdown(ctx); err != nil {
+		if err := a.Shutdown(ctx); err != nil {
 			t.Errorf("shutdown: %v", err)
 		}
 	})
@@ -104,7 +90,7 @@ func start(t *testing.T, pgDSN string) *srv {
 	}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(pem)
-	return &srv{t: t, core: core, store: st, addr: c.Addrs()[0].String(),
+	return &srv{t: t, app: a, store: a.Store(), addr: a.C2SAddrs()[0].String(),
 		tls: &tls.Config{RootCAs: pool, ServerName: "localhost", MinVersion: tls.VersionTLS12}}
 }
 
@@ -257,4 +243,28 @@ func (s *srv) online(local, resource string) *client {
 	c.send(`<presence/>`)
 	c.expect(`<presence|from="` + c.jid.String() + `"|to="` + c.jid.String() + `"`)
 	return c
+}
+
+// admin sends one request over the admin socket, as the command line
+// tool does after changing storage.
+func (s *srv) admin(req admin.Request) admin.Response {
+	s.t.Helper()
+	c, err := net.Dial("unix", filepath.Join(s.app.Config().DataDir, admin.SocketName))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(wait))
+	line, _ := json.Marshal(req)
+	if _, err := c.Write(append(line, '\n')); err != nil {
+		s.t.Fatal(err)
+	}
+	var resp admin.Response
+	if err := json.NewDecoder(c).Decode(&resp); err != nil {
+		s.t.Fatal(err)
+	}
+	if !resp.OK {
+		s.t.Fatalf("admin %+v: %+v", req, resp)
+	}
+	return resp
 }
