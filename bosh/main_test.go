@@ -1,0 +1,17 @@
+package bosh
+
+import (
+	"flag"
+	"os"
+	"testing"
+)
+
+// TestMain raises -test.parallel: the conformance tests mostly wait on
+// timers (wait, inactivity, pause), not on the CPU.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if f := flag.Lookup("test.parallel"); f != nil && f.Value.String() == f.DefValue {
+		_ = f.Value.Set("16")
+	}
+	os.Exit(m.Run())
+}
