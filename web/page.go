@@ -29,12 +29,12 @@ const CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inl
 	"manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
 
 // blacklisted are the Converse.js plugins left out because they need server
-// features Parley does not offer (MUC, bookmarks over PEP, OMEMO over PEP,
-// push, in-band registration, ad-hoc commands); their UI would only show
-// errors.
+// features Parley does not offer: OMEMO (PEP device lists, and its crypto
+// library is not bundled), push (XEP-0357), in-band registration
+// (XEP-0077) and ad-hoc commands (XEP-0050). The MUC and bookmark plugins
+// stay loaded, because other plugins use their classes; they find no MUC
+// service through disco and stay idle.
 var blacklisted = []string{
-	"converse-muc", "converse-muc-views", "converse-roomslist",
-	"converse-bookmarks", "converse-bookmark-views",
 	"converse-omemo", "converse-omemo-views",
 	"converse-push", "converse-register",
 	"converse-adhoc", "converse-adhoc-views",
