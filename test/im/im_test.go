@@ -4,8 +4,10 @@ import (
 	"context"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/parley-xmpp/parley/admin"
+	"github.com/parley-xmpp/parley/config"
 	"github.com/parley-xmpp/parley/internal/pgtest"
 	"github.com/parley-xmpp/parley/storage"
 )
@@ -14,24 +16,45 @@ import (
 func from(c *client) string { return `from="` + c.jid.String() + `"` }
 func to(c *client) string   { return `to="` + c.jid.String() + `"` }
 
-// TestSubscriptionSQLite and TestSubscriptionPostgres run the full
-// RFC 6121 §3.1 handshake between two users, checking every roster push
-// and presence stanza, then presence on logout and login.
-func TestSubscriptionSQLite(t *testing.T) {
-	t.Parallel()
-	runSubscription(t, "")
+// transports are the ways the scenarios reach the server: every user
+// over TCP, every user over BOSH, and the two mixed (juliet on TCP, the
+// others on BOSH).
+var transports = []struct {
+	name string
+	via  map[string]string
+}{
+	{"TCP", map[string]string{}},
+	{"BOSH", map[string]string{"*": "bosh"}},
+	{"Mixed", map[string]string{"*": "bosh", "juliet": "tcp"}},
 }
+
+// each runs scenario once per transport, on SQLite, in parallel.
+func each(t *testing.T, scenario func(t *testing.T, s *srv)) {
+	t.Parallel()
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) {
+			t.Parallel()
+			s := start(t, "")
+			s.via = tr.via
+			scenario(t, s)
+		})
+	}
+}
+
+// TestSubscription runs the full RFC 6121 §3.1 handshake between two
+// users, checking every roster push and presence stanza, then presence
+// on logout and login; TestSubscriptionPostgres does it on PostgreSQL.
+func TestSubscription(t *testing.T) { each(t, subscription) }
 
 func TestSubscriptionPostgres(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
 		t.Skip("short")
 	}
-	runSubscription(t, pgtest.NewDatabase(t))
+	subscription(t, start(t, pgtest.NewDatabase(t)))
 }
 
-func runSubscription(t *testing.T, pgDSN string) {
-	s := start(t, pgDSN)
+func subscription(t *testing.T, s *srv) {
 	s.user("juliet")
 	s.user("romeo")
 	j := s.online("juliet", "balcony")
@@ -80,9 +103,9 @@ func runSubscription(t *testing.T, pgDSN string) {
 
 // TestThreeResources checks that all resources of one user receive the
 // presence of each other and of a contact.
-func TestThreeResources(t *testing.T) {
-	t.Parallel()
-	s := start(t, "")
+func TestThreeResources(t *testing.T) { each(t, threeResources) }
+
+func threeResources(t *testing.T, s *srv) {
 	s.user("juliet")
 	s.user("nurse")
 	n := s.online("nurse", "kitchen")
@@ -111,9 +134,9 @@ func TestThreeResources(t *testing.T) {
 }
 
 // TestMessages exchanges messages both ways, to bare and full JIDs.
-func TestMessages(t *testing.T) {
-	t.Parallel()
-	s := start(t, "")
+func TestMessages(t *testing.T) { each(t, messages) }
+
+func messages(t *testing.T, s *srv) {
 	s.user("juliet")
 	s.user("romeo")
 	j := s.online("juliet", "balcony")
@@ -128,9 +151,9 @@ func TestMessages(t *testing.T) {
 
 // TestOfflineMessage checks XEP-0160: a message to an offline user is
 // delivered with a XEP-0203 delay stamp after the next initial presence.
-func TestOfflineMessage(t *testing.T) {
-	t.Parallel()
-	s := start(t, "")
+func TestOfflineMessage(t *testing.T) { each(t, offlineMessage) }
+
+func offlineMessage(t *testing.T, s *srv) {
 	s.user("juliet")
 	s.user("romeo")
 	r := s.online("romeo", "orchard")
@@ -152,9 +175,9 @@ func TestOfflineMessage(t *testing.T) {
 }
 
 // TestVCard sets a vCard and reads it as a contact.
-func TestVCard(t *testing.T) {
-	t.Parallel()
-	s := start(t, "")
+func TestVCard(t *testing.T) { each(t, vCard) }
+
+func vCard(t *testing.T, s *srv) {
 	s.user("juliet")
 	s.user("romeo")
 	j := s.login("juliet", "balcony")
@@ -185,4 +208,31 @@ func TestAdminRosterPush(t *testing.T) {
 	s.admin(admin.Request{Op: "kick", JID: "juliet@localhost", Reason: "roster"})
 	j.expect(`<iq|type="set"|jid="romeo@localhost"|name="Romeo"|subscription="both"|ver="1"`)
 	j.quiet()
+}
+
+// TestBOSHTimeout checks that a BOSH client that just stops polling is
+// seen going offline once its session times out (RFC 6121 §4.5.2).
+func TestBOSHTimeout(t *testing.T) {
+	t.Parallel()
+	s := startWith(t, "", func(cfg *config.Config) { cfg.BOSH.MaxInactivity = config.Duration{Duration: time.Second} })
+	s.via["romeo"] = "bosh"
+	s.user("juliet")
+	s.user("romeo")
+	r := s.online("romeo", "orchard")
+	r.send(`<presence to='juliet@localhost' type='subscribe'/>`)
+	r.expect(`<iq|ask="subscribe"`)
+	j := s.online("juliet", "balcony")
+	j.expect(`<presence|from="romeo@localhost"|type="subscribe"`)
+	j.send(`<presence to='romeo@localhost' type='subscribed'/>`)
+	j.expect(`<iq|subscription="from"`)
+	r.expect(`<iq|subscription="to"`, `type="subscribed"`, `<presence|`+from(j))
+	j.send(`<presence to='romeo@localhost' type='subscribe'/>`)
+	j.expect(`<iq|ask="subscribe"`)
+	r.expect(`<iq|subscription="to"`, `type="subscribe"`)
+	r.send(`<presence to='juliet@localhost' type='subscribed'/>`)
+	r.expect(`<iq|subscription="both"`)
+	j.expect(`<iq|subscription="both"`, `type="subscribed"`, `<presence|`+from(r))
+
+	s.vanish[r]()
+	j.expect(`<presence|` + from(r) + `|type="unavailable"`)
 }
