@@ -96,7 +96,7 @@ func (s *Session) receiveSASL(el *etree.Element) Step {
 func (s *Session) auth(el *etree.Element) Step {
 	s.mech = nil
 	secure := s.State()&Secure != 0
-	if s.core.opts.RequireTLS && !secure {
+	if s.mustTLS && !secure {
 		return s.saslFail(&sasl.Failure{Condition: sasl.EncryptionRequired}, false) // §6.5.4
 	}
 	name := el.SelectAttrValue("mechanism", "")

@@ -66,7 +66,7 @@ func starttlsFeature(s *Session) *etree.Element {
 // is offered before TLS (§5.3.1).
 func saslFeature(s *Session) *etree.Element {
 	secure := s.State()&Secure != 0
-	if s.core.opts.RequireTLS && !secure {
+	if s.mustTLS && !secure {
 		return nil
 	}
 	el := etree.NewElement("mechanisms")

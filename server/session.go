@@ -94,6 +94,7 @@ type Session struct {
 
 	// Read side: touched only by Open and Receive (one goroutine).
 	info     TransportInfo
+	mustTLS  bool // require_tls applies: the transport can start TLS
 	opened   bool
 	domain   string
 	lang     string
@@ -115,7 +116,11 @@ type Session struct {
 // NewSession starts a session over t. If the core is shutting down the
 // session is closed at once with <system-shutdown/>.
 func (c *Core) NewSession(t Transport, info TransportInfo) *Session {
-	s := &Session{core: c, t: t, id: randomID(), info: info}
+	// require_tls gates a transport that can negotiate TLS itself (c2s,
+	// RFC 6120 §5.3.1). A transport that cannot (BOSH, whose security is
+	// that of its HTTP connection, XEP-0206 §4) is never left without
+	// mechanisms: PLAIN is then withheld unless it is secure.
+	s := &Session{core: c, t: t, id: randomID(), info: info, mustTLS: c.opts.RequireTLS && info.CanStartTLS}
 	s.ctx, s.stop = context.WithCancel(context.Background())
 	s.base = c.log.With().Str("sid", s.id).Str("transport", info.Kind).Str("remote", info.RemoteAddr).Logger()
 	s.log = s.base

@@ -25,8 +25,9 @@ func TestFeatureNegotiation(t *testing.T) {
 			[]string{"<starttls", "<required/>"}, []string{"mechanisms", "<bind"}},
 		{"optional tls", false, TransportInfo{CanStartTLS: true},
 			[]string{"<starttls", "SCRAM-SHA-256", "PLAIN"}, []string{"<required", "<bind"}},
+		// BOSH over plain HTTP: SCRAM only, never PLAIN, never STARTTLS.
 		{"require tls, transport cannot start it", true, TransportInfo{},
-			nil, []string{"<starttls", "mechanisms"}},
+			[]string{"SCRAM-SHA-256", "SCRAM-SHA-1"}, []string{"<starttls", "PLAIN"}},
 		{"secure", true, TransportInfo{Secure: true},
 			[]string{"SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"}, []string{"<starttls", "-PLUS"}},
 	} {
@@ -144,11 +145,19 @@ func TestSASLFailures(t *testing.T) {
 
 func TestSASLNeedsTLS(t *testing.T) {
 	c := newCore(t, Options{RequireTLS: true}, map[string]string{"alice": "secret"})
-	cl := newClient(t, c, TransportInfo{})
+	cl := newClient(t, c, TransportInfo{CanStartTLS: true})
 	cl.open()
 	cl.drain()
 	cl.send(plainAuth("alice", "secret"))
 	cl.expect("<encryption-required/>")
+
+	// A transport that cannot start TLS (BOSH over plain HTTP) keeps
+	// SCRAM but refuses PLAIN as too weak (RFC 6120 §6.5.9).
+	cl = newClient(t, c, TransportInfo{})
+	cl.open()
+	cl.drain()
+	cl.send(plainAuth("alice", "secret"))
+	cl.expect("<mechanism-too-weak/>")
 
 	c = newCore(t, Options{RequireTLS: false}, map[string]string{"alice": "secret"})
 	cl = newClient(t, c, TransportInfo{})
