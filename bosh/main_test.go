@@ -10,7 +10,8 @@ import (
 // timers (wait, inactivity, pause), not on the CPU.
 func TestMain(m *testing.M) {
 	flag.Parse()
-	if f := flag.Lookup("test.parallel"); f != nil && f.Value.String() == f.DefValue {
+	fuzzing := flag.Lookup("test.fuzz") != nil && flag.Lookup("test.fuzz").Value.String() != ""
+	if f := flag.Lookup("test.parallel"); f != nil && f.Value.String() == f.DefValue && !fuzzing {
 		_ = f.Value.Set("16")
 	}
 	os.Exit(m.Run())
