@@ -2,9 +2,10 @@ package bosh
 
 import "time"
 
-// Config holds the BOSH binding settings. The composition root maps the
-// server configuration onto it; zero fields take the defaults of
-// DefaultConfig when passed to NewHandler.
+// Config holds the BOSH binding settings. The composition root starts from
+// DefaultConfig and maps the server configuration onto it; zero fields
+// other than MaxPause and Polling take the defaults of DefaultConfig when
+// passed to NewHandler.
 type Config struct {
 	// Path is the endpoint path, "/http-bind" by default.
 	Path string
@@ -15,11 +16,12 @@ type Config struct {
 	// Inactivity is the 'inactivity' granted to non-polling sessions
 	// (XEP-0124 §10); 60 s by default.
 	Inactivity time.Duration
-	// MaxPause is the advertised 'maxpause' (XEP-0124 §10); 300 s by
-	// default. Negative disables pausing.
+	// MaxPause is the advertised 'maxpause' (XEP-0124 §10); 300 s in
+	// DefaultConfig. Zero (or negative) disables pausing: no 'maxpause' is
+	// advertised and 'pause' is ignored (B-110).
 	MaxPause time.Duration
 	// Polling is the shortest allowed polling interval (XEP-0124 §12);
-	// 2 s by default.
+	// 2 s in DefaultConfig. Zero allows requests at any frequency.
 	Polling time.Duration
 	// MaxBody caps the request body before and after decompression; 1 MiB
 	// by default.
@@ -85,7 +87,8 @@ func DefaultConfig() Config {
 	}
 }
 
-// withDefaults fills the zero fields of c from DefaultConfig.
+// withDefaults fills the zero fields of c from DefaultConfig, except
+// MaxPause and Polling, whose zero values mean "disabled".
 func (c Config) withDefaults() Config {
 	d := DefaultConfig()
 	if c.Path == "" {
@@ -100,12 +103,8 @@ func (c Config) withDefaults() Config {
 	if c.Inactivity <= 0 {
 		c.Inactivity = d.Inactivity
 	}
-	if c.MaxPause == 0 {
-		c.MaxPause = d.MaxPause
-	}
-	if c.Polling <= 0 {
-		c.Polling = d.Polling
-	}
+	c.MaxPause = max(c.MaxPause, 0)
+	c.Polling = max(c.Polling, 0)
 	if c.MaxBody <= 0 {
 		c.MaxBody = d.MaxBody
 	}

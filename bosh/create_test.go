@@ -247,7 +247,7 @@ func TestCreationMore(t *testing.T) {
 	})
 	t.Run("B-105_default_inactivity", func(t *testing.T) {
 		t.Parallel()
-		d := newHarness(t, func(c *Config) { *c = Config{} })
+		d := newHarness(t, func(c *Config) { *c = DefaultConfig() })
 		c := d.create("")
 		if c.cr.attr("inactivity") != "60" || c.cr.attr("maxpause") != "300" || c.cr.attr("polling") != "2" {
 			t.Fatal(c.cr)

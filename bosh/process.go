@@ -43,7 +43,7 @@ func (s *session) accept(rq *request) {
 	s.pauseFor = 0
 	if ahead > 1 {
 		// B-067: a gap not filled within wait (at least polling) is fatal.
-		rq.deadline = rq.arrived.Add(max(s.wait, s.m.cfg.Polling))
+		rq.deadline = rq.arrived.Add(max(s.wait, s.m.cfg.Polling, time.Second))
 		if old := s.pending[r]; old != nil {
 			old.resp = emptyResponse(attr{"type", "error"})
 			close(old.done)
@@ -93,7 +93,7 @@ func (s *session) isPause(b *reqBody) bool {
 // repeat handles a rid that was already processed (XEP-0124 §14.3).
 func (s *session) repeat(rq *request) {
 	now := rq.arrived
-	if rq.rid == s.repeatRID && now.Sub(s.repeatAt) < s.m.cfg.Polling {
+	if rq.rid == s.repeatRID && now.Sub(s.repeatAt) < max(s.m.cfg.Polling, time.Second) {
 		s.repeatN++
 	} else {
 		s.repeatRID, s.repeatN, s.repeatAt = rq.rid, 1, now

@@ -302,5 +302,9 @@ func (s *session) terminateLocked(cond string, rq *request) {
 	for _, h := range append([]*request(nil), s.held...) {
 		s.answerLocked(h, termResponse(others, s.legacy))
 	}
-	s.finishLocked(&BindingError{Condition: cond})
+	var reason error = &BindingError{Condition: cond}
+	if cond == condSystemShutdown {
+		reason = ErrShutdown
+	}
+	s.finishLocked(reason)
 }

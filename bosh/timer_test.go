@@ -105,7 +105,7 @@ func TestInactivity(t *testing.T) {
 	})
 	t.Run("B-110_pause_disabled", func(t *testing.T) {
 		t.Parallel()
-		h := newHarness(t, func(c *Config) { c.MaxPause = -1 })
+		h := newHarness(t, func(c *Config) { c.MaxPause = 0 })
 		alice := h.login("alice", "wait='1'")
 		if alice.cr.hasAttr("maxpause") {
 			t.Fatal(alice.cr)
