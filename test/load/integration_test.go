@@ -85,7 +85,7 @@ func TestAgainstParley(t *testing.T) {
 	for _, args := range cases {
 		t.Run(args[1]+"-"+args[3], func(t *testing.T) {
 			if bosh == "" && (args[3] != "tcp" && args[3] != "tcp-tcp") {
-				t.Skip("the app starts no HTTP listener yet, so there is no BOSH endpoint to load")
+				t.Fatal("the app started no HTTP listener, so there is no BOSH endpoint to load")
 			}
 			args = append(args, "-c2s", c2s, "-password", "pw", "-pid", fmt.Sprint(os.Getpid()),
 				"-timeout", "60s", "-login-timeout", "20s")

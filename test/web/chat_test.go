@@ -128,13 +128,13 @@ func startApp(t *testing.T) *testServer {
 	return &testServer{t: t, app: a, cfg: cfg}
 }
 
-// httpURL is the base URL of the first HTTP listener. The test skips while
-// the app has no HTTP listener or does not serve the web client yet.
+// httpURL is the base URL of the first HTTP listener. The test fails when
+// the app has no HTTP listener or does not serve the web client.
 func (s *testServer) httpURL(t *testing.T) string {
 	t.Helper()
 	addrs := s.app.HTTPAddrs()
 	if len(addrs) == 0 || len(s.app.C2SAddrs()) == 0 {
-		t.Skip("the app has no HTTP or c2s listener yet: BOSH and the web client are not wired")
+		t.Fatal("the app has no HTTP or c2s listener")
 	}
 	base := "http://" + addrs[0].String()
 	resp, err := http.Get(base + "/")
@@ -147,7 +147,7 @@ func (s *testServer) httpURL(t *testing.T) string {
 	case strings.Contains(string(page), "without its web client"):
 		unavailable(t, "the web client is not bundled (make web)")
 	case resp.StatusCode != http.StatusOK || !strings.Contains(string(page), "parley-config"):
-		t.Skipf("GET / does not serve the web client yet (%s)", resp.Status)
+		t.Fatalf("GET / does not serve the web client (%s)", resp.Status)
 	}
 	return base
 }
