@@ -20,6 +20,10 @@ import (
 	"github.com/parley-xmpp/parley/storage/open"
 )
 
+// Version is the software version the server reports (XEP-0092) and
+// logs; `parley` sets it from its build-time version.
+var Version = "dev"
+
 // App is one running server.
 type App struct {
 	cfg   *config.Config

@@ -39,6 +39,7 @@ func (a *App) coreOptions() server.Options {
 		FailureWindow:   c.Auth.FailureWindow.Duration,
 		SCRAMIterations: c.Auth.SCRAMIterations,
 		HideVersion:     c.Disco.HideVersion,
+		Version:         Version,
 		Logger:          a.log,
 	}
 }

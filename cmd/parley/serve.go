@@ -29,6 +29,8 @@ func runServe(e *env, args []string) error {
 	} else {
 		log.Info().Msg("no configuration file: using built-in defaults")
 	}
+	app.Version = version
+	log.Info().Str("version", version).Msg("parley starting")
 	a, err := app.New(e.ctx, cfg, log)
 	if err != nil {
 		return err
