@@ -26,8 +26,6 @@ func (m *Manager) newSession(c creation, secure bool, ip string) *session {
 		remoteIP:    ip,
 		last:        c.rid,
 		key:         c.newkey,
-		pending:     make(map[uint64]*request),
-		lost:        make(map[uint64]bool),
 	}
 	if s.hold == 0 || s.wait == 0 {
 		// A polling session (XEP-0124 §12): nothing is held, and the

@@ -136,7 +136,7 @@ func (s *session) abandon(rq *request) {
 	}
 	if rq.resp == nil {
 		s.removeHeld(rq)
-		s.lost[rq.rid] = true
+		s.markLost(rq.rid)
 		s.maybeIdle()
 		return
 	}
@@ -166,7 +166,7 @@ func (s *session) giveBack(rq *request) {
 			break
 		}
 	}
-	s.lost[rq.rid] = true
+	s.markLost(rq.rid)
 	if len(resp.els) > 0 {
 		s.out = append(append([]*etree.Element(nil), resp.els...), s.out...)
 		s.flushLocked()
@@ -204,4 +204,12 @@ func (h *Handler) oversize(w http.ResponseWriter, r *http.Request, prefix []byte
 	}
 	w.Header().Set("Connection", "close")
 	http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+}
+
+// markLost records that rid was answered but its response never left.
+func (s *session) markLost(rid uint64) {
+	if s.lost == nil {
+		s.lost = make(map[uint64]bool)
+	}
+	s.lost[rid] = true
 }

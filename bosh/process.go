@@ -48,6 +48,9 @@ func (s *session) accept(rq *request) {
 			old.resp = emptyResponse(attr{"type", "error"})
 			close(old.done)
 		}
+		if s.pending == nil {
+			s.pending = make(map[uint64]*request)
+		}
 		s.pending[r] = rq
 		return
 	}

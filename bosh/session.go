@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/parley-xmpp/parley/server/jid"
 	"github.com/parley-xmpp/parley/server/stream"
 	"github.com/rs/zerolog"
 )
@@ -276,7 +277,16 @@ func (s *session) finishLocked(reason error) {
 		s.core.Undeliverable(s.out)
 		s.out = nil
 	}
+	s.log.Debug().Str("jid", s.jid()).AnErr("reason", reason).Msg("bosh session ended")
 	s.core.End(reason)
+}
+
+// jid returns the session's address for logs, "" before bind.
+func (s *session) jid() string {
+	if j, ok := s.core.(interface{ JID() jid.JID }); ok {
+		return j.JID().String()
+	}
+	return ""
 }
 
 // terminateLocked ends the session with a binding condition (XEP-0124
