@@ -57,6 +57,22 @@ func (c *client) close() {
 	})
 }
 
+// logout closes c's stream and waits until the server has ended the
+// session and run its end hooks.
+func (s *srv) logout(c *client) {
+	s.t.Helper()
+	ended := make(chan struct{})
+	s.mu.Lock()
+	s.ending[c.jid.String()] = ended
+	s.mu.Unlock()
+	c.close()
+	select {
+	case <-ended:
+	case <-time.After(wait):
+		s.t.Fatalf("%s: session did not end", c.jid)
+	}
+}
+
 // send writes raw XML (one stanza) to the stream.
 func (c *client) send(x string) {
 	c.t.Helper()

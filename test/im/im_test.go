@@ -167,7 +167,7 @@ func offlineMessage(t *testing.T, s *srv) {
 		`<message|id="o2"|<body>second</body>|<delay`)
 	j.quiet()
 	// Delivered messages are gone: the next login gets none.
-	j.close()
+	s.logout(j)
 	j2 := s.login("juliet", "again")
 	j2.send(`<presence/>`)
 	j2.expect(`<presence|` + from(j2) + ``)

@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/parley-xmpp/parley/app"
 	"github.com/parley-xmpp/parley/config"
 	"github.com/parley-xmpp/parley/internal/pgtest"
+	"github.com/parley-xmpp/parley/server"
 	"github.com/parley-xmpp/parley/server/tlsutil"
 	"github.com/parley-xmpp/parley/storage"
 	"github.com/parley-xmpp/parley/test/im/imtest"
@@ -42,6 +44,9 @@ type srv struct {
 	via map[string]string
 	// vanish makes a BOSH client stop polling without terminating.
 	vanish map[*client]func()
+
+	mu     sync.Mutex               // guards ending
+	ending map[string]chan struct{} // full JID → closed when its session ended
 }
 
 // start runs the real server (the composition root, as `parley serve`
@@ -90,10 +95,21 @@ func startWith(t *testing.T, pgDSN string, edit func(*config.Config)) *srv {
 	}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(pem)
-	return &srv{t: t, app: a, store: a.Store(), addr: a.C2SAddrs()[0].String(),
+	s := &srv{t: t, app: a, store: a.Store(), addr: a.C2SAddrs()[0].String(),
 		boshURL: "https://" + a.HTTPAddrs()[0].String() + cfg.BOSH.Path,
 		tls:     &tls.Config{RootCAs: pool, ServerName: "localhost", MinVersion: tls.VersionTLS12},
-		via:     map[string]string{}, vanish: map[*client]func(){}}
+		via:     map[string]string{}, vanish: map[*client]func(){}, ending: map[string]chan struct{}{}}
+	// Registered after start, before any client: the hooks run after
+	// the IM ones, once the session's unavailable presence went out.
+	a.Core().OnSessionEnd(func(sess *server.Session, _ error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if ch, ok := s.ending[sess.JID().String()]; ok {
+			close(ch)
+			delete(s.ending, sess.JID().String())
+		}
+	})
+	return s
 }
 
 // user creates local@localhost.

@@ -46,9 +46,11 @@ func (s *srv) loginTCP(local, resource string) *client {
 		}))
 	}()
 	c.write = func(x string) error {
-		ctx, cancel := context.WithTimeout(context.Background(), wait)
-		defer cancel()
-		return sess.Send(ctx, rawTokens{xml.NewDecoder(strings.NewReader(x))})
+		// No deadline: mellium (v0.22) resets the connection's write
+		// deadline from a goroutine that can still fire after Send
+		// returned when the context ends right after, failing the next
+		// write with a timeout.
+		return sess.Send(context.Background(), rawTokens{xml.NewDecoder(strings.NewReader(x))})
 	}
 	c.stop = func() error {
 		defer conn.Close()
