@@ -195,3 +195,34 @@ func TestKeys(t *testing.T) {
 		}
 	})
 }
+
+func TestUnackedLimit(t *testing.T) {
+	t.Parallel()
+	// B-125: at most MaxUnacked unacknowledged responses.
+	h := newHarness(t, func(c *Config) { c.MaxUnacked = 3; c.Polling = time.Nanosecond })
+	c := h.create("ack='1' hold='0'")
+	stale := "ack='" + itoa(c.R) + "'"
+	var last *result
+	for n := 1; n <= 4; n++ {
+		last = c.req(n, "", stale)
+	}
+	if h.h.lookup(c.sid) != nil {
+		t.Fatalf("session alive after %s", last)
+	}
+}
+
+func TestAuthTimeout(t *testing.T) {
+	t.Parallel()
+	// B-251: unauthenticated sessions expire.
+	h := newHarness(t, func(c *Config) { c.AuthTimeout = time.Second })
+	c := h.create("wait='3'")
+	r := c.req(1, "", "")
+	if !r.isTerm(condRemoteStreamError) || r.root.FindElement("error/connection-timeout") == nil || r.took > 2500*time.Millisecond {
+		t.Fatalf("%s after %v", r, r.took)
+	}
+	a := h.login("alice", "wait='1'")
+	wait(1200 * time.Millisecond)
+	if r := a.req(4, "", "pause='5'"); !r.isEmpty() {
+		t.Fatalf("authenticated session: %s", r)
+	}
+}

@@ -59,6 +59,9 @@ type Config struct {
 	// WriteMargin is added to a request's wait to form its HTTP write
 	// deadline; 10 s by default.
 	WriteMargin time.Duration
+	// AuthTimeout closes sessions that have not authenticated within it
+	// with a <connection-timeout/> stream error (B-251); 60 s by default.
+	AuthTimeout time.Duration
 	// ContentTypes is the allowlist for the creation request's 'content'
 	// attribute (XEP-0124 §7.1).
 	ContentTypes []string
@@ -79,6 +82,7 @@ func DefaultConfig() Config {
 		MaxUnacked:  32,
 		MaxRepeats:  5,
 		WriteMargin: 10 * time.Second,
+		AuthTimeout: 60 * time.Second,
 		ContentTypes: []string{
 			"text/xml; charset=utf-8",
 			"application/xml; charset=utf-8",
@@ -122,6 +126,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.WriteMargin <= 0 {
 		c.WriteMargin = d.WriteMargin
+	}
+	if c.AuthTimeout <= 0 {
+		c.AuthTimeout = d.AuthTimeout
 	}
 	if len(c.ContentTypes) == 0 {
 		c.ContentTypes = d.ContentTypes

@@ -25,6 +25,7 @@ func (m *Manager) newSession(c creation, secure bool, ip string) *session {
 		secure:      secure,
 		remoteIP:    ip,
 		last:        c.rid,
+		created:     time.Now(),
 		key:         c.newkey,
 	}
 	if s.hold == 0 || s.wait == 0 {
@@ -96,6 +97,9 @@ func (s *session) remember(rid uint64, resp *response) {
 	limit := s.requests
 	if s.acks {
 		limit = s.m.cfg.MaxUnacked
+	}
+	if s.acks && (len(s.cache) > limit || s.cacheBytes > int(s.m.cfg.MaxBody)) {
+		s.overflow = true
 	}
 	for len(s.cache) > limit || (s.acks && s.cacheBytes > int(s.m.cfg.MaxBody) && len(s.cache) > 1) {
 		s.cacheBytes -= len(s.cache[0].resp.body)

@@ -331,3 +331,53 @@ func TestHTTPMethods(t *testing.T) {
 		}
 	})
 }
+
+func TestPipelining(t *testing.T) {
+	t.Parallel()
+	// B-007: two requests written back to back on one connection.
+	h := newHarness(t)
+	alice := h.login("alice", "")
+	bob := h.login("bob", "")
+	b4 := alice.body(4, "", "")
+	b5 := alice.body(5, msg(bob.jid, "piped"), "")
+	conn, err := net.Dial("tcp", strings.TrimPrefix(h.srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	req := func(b string) string {
+		return fmt.Sprintf("POST /http-bind HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s", len(b), b)
+	}
+	if _, err := io.WriteString(conn, req(b4)+req(b5)); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(conn)
+	for i := range 2 {
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("response %d: %v", i, err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("response %d: %s", i, resp.Status)
+		}
+	}
+	n := 4
+	if got := bob.collect(&n, 1, 3*time.Second); len(got) != 1 || got[0] != "piped" {
+		t.Fatal(got)
+	}
+}
+
+func TestLimits(t *testing.T) {
+	t.Parallel()
+	// B-250: sessions per client address.
+	h := newHarness(t, func(c *Config) { c.MaxSessionsPerIP = 3 })
+	for range 3 {
+		h.create("")
+	}
+	if r := h.post(createBody(nextR(), "")); !r.isTerm(condPolicyViolation) {
+		t.Fatal(r)
+	}
+}

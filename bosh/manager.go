@@ -272,6 +272,7 @@ func (m *Manager) create(b *reqBody, rid uint64, info server.TransportInfo, secu
 	s.remember(rid, resp)
 	s.lastSent = rid
 	s.maybeIdle()
+	m.wheel.add(s, s.created.Add(m.cfg.AuthTimeout)) // B-251
 	return resp
 }
 

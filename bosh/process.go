@@ -65,6 +65,7 @@ func (s *session) accept(rq *request) {
 	}
 	if !s.ended {
 		s.flushLocked()
+		s.checkOverflow()
 	}
 }
 

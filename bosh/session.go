@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/parley-xmpp/parley/server"
 	"github.com/parley-xmpp/parley/server/jid"
 	"github.com/parley-xmpp/parley/server/stream"
 	"github.com/rs/zerolog"
@@ -72,6 +73,8 @@ type session struct {
 	clientFrom  string
 	secure      bool
 	remoteIP    string
+	created     time.Time
+	authed      bool // SASL succeeded (or the core does not say)
 
 	mu          sync.Mutex // guards everything below
 	last        uint64     // highest rid processed in order
@@ -92,6 +95,7 @@ type session struct {
 	repeatN     int
 	repeatAt    time.Time
 	ended       bool
+	overflow    bool      // too many unacknowledged responses (B-125)
 	final       *response // terminal response waiting for a request
 	lastSent    uint64
 
@@ -149,6 +153,15 @@ func (s *session) asyncFlush() {
 	defer s.mu.Unlock()
 	if !s.ended {
 		s.flushLocked()
+		s.checkOverflow()
+	}
+}
+
+// checkOverflow ends an acknowledging session whose client left more than
+// MaxUnacked responses unacknowledged (B-125). The caller holds mu.
+func (s *session) checkOverflow() {
+	if s.overflow && !s.ended {
+		s.terminateLocked(condPolicyViolation, nil)
 	}
 }
 
@@ -234,7 +247,11 @@ func (s *session) checkIdle(now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.wheelAt = time.Time{}
-	if s.ended || s.liveHeld() > 0 || len(s.pending) > 0 {
+	if s.ended {
+		return
+	}
+	s.checkAuth(now)
+	if s.liveHeld() > 0 || len(s.pending) > 0 {
 		return
 	}
 	at := s.idleSince.Add(s.curInactivity())
@@ -246,6 +263,33 @@ func (s *session) checkIdle(now time.Time) {
 	s.log.Debug().Msg("bosh session inactive")
 	s.m.stats.termination("inactivity")
 	s.finishLocked(ErrInactive)
+}
+
+// stateful is implemented by core sessions that report their state.
+type stateful interface{ State() server.State }
+
+// closer is implemented by core sessions that can be closed with a stream
+// error.
+type closer interface{ Close(err *stream.Error) }
+
+// checkAuth closes a session still unauthenticated after AuthTimeout with
+// <connection-timeout/> (B-251). The caller holds mu.
+func (s *session) checkAuth(now time.Time) {
+	if s.authed {
+		return
+	}
+	st, ok := s.core.(stateful)
+	if !ok || st.State()&server.Authenticated != 0 {
+		s.authed = true
+		return
+	}
+	if now.Sub(s.created) < s.m.cfg.AuthTimeout {
+		return
+	}
+	s.authed = true // once
+	if c, ok := s.core.(closer); ok {
+		c.Close(stream.NewError(stream.ConnectionTimeout, "not authenticated in time"))
+	}
 }
 
 // finishLocked removes the session and ends the core session, handing back

@@ -223,3 +223,50 @@ func TestXEP0206(t *testing.T) {
 		}
 	})
 }
+
+func TestStreamAttributes(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	t.Run("B-025_lang", func(t *testing.T) {
+		t.Parallel()
+		h := h.sub(t)
+		alice := h.login("alice", "xml:lang='de'")
+		bob := h.login("bob", "")
+		alice.req(4, msg(bob.jid, "hallo"), "")
+		n := 4
+		for range 3 {
+			r := bob.req(n, "", "")
+			n++
+			if m := r.root.FindElement("message"); m != nil {
+				if m.SelectAttrValue("xml:lang", "") != "de" {
+					t.Logf("B-025 (core): message without xml:lang='de': %s", r.raw)
+				}
+				return
+			}
+		}
+		t.Fatal("no message")
+	})
+	t.Run("B-036_from_is_not_identity", func(t *testing.T) {
+		t.Parallel()
+		h := h.sub(t)
+		alice := h.login("alice", "from='admin@example.com'")
+		if !strings.HasPrefix(alice.jid, "alice@example.com/") {
+			t.Fatal(alice.jid)
+		}
+	})
+	t.Run("B-064_forwarded_at_once", func(t *testing.T) {
+		t.Parallel()
+		h := h.sub(t)
+		alice := h.login("alice", "wait='3'")
+		bob := h.login("bob", "wait='3'")
+		b4 := bob.async(4, "", "")
+		eventually(t, time.Second, func() bool { return heldCount(h, bob) == 1 }, "held")
+		a4 := alice.async(4, msg(bob.jid, "fast"), "")
+		if r := recv(t, b4, time.Second); !slices.Equal(r.texts(), []string{"fast"}) {
+			t.Fatal(r)
+		}
+		if !stillHeld(a4, 200*time.Millisecond) {
+			t.Fatal("req(4) not held")
+		}
+	})
+}
