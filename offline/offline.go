@@ -116,9 +116,38 @@ func (o *Service) Message(ctx context.Context, from *server.Session, st *stanza.
 	}
 }
 
+// Namespaces of payloads that decide whether a message is stored.
+const (
+	nsChatStates = "http://jabber.org/protocol/chatstates" // XEP-0085
+	nsHints      = "urn:xmpp:hints"                        // XEP-0334
+)
+
+// storable reports whether a message is worth keeping offline: not when
+// it asks not to be (XEP-0334 <no-store/>, <no-permanent-store/>), nor
+// when it only carries a chat state notification (XEP-0085 §5.6).
+func storable(el *etree.Element) bool {
+	content, chatState := false, false
+	for _, c := range el.ChildElements() {
+		switch ns := c.NamespaceURI(); {
+		case ns == nsHints && (c.Tag == "no-store" || c.Tag == "no-permanent-store"):
+			return false
+		case ns == nsChatStates:
+			chatState = true
+		case ns == nsHints || c.Tag == "thread" && (ns == "" || ns == stanza.NSClient):
+		default:
+			content = true
+		}
+	}
+	return content || !chatState
+}
+
 // store keeps a message for later (XEP-0160 §4); over the limit the
-// sender gets <service-unavailable/> (XEP-0160 §5).
+// sender gets <service-unavailable/> (XEP-0160 §5). A message not worth
+// keeping (storable) is dropped silently.
 func (o *Service) store(ctx context.Context, user jid.JID, st *stanza.Stanza) {
+	if !storable(st.El) {
+		return
+	}
 	_, err := o.core.Store().StoreOffline(ctx, user.Domainpart(), user.Localpart(), stream.String(st.El), o.opts.Limit)
 	switch {
 	case err == nil:

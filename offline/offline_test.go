@@ -130,3 +130,18 @@ func TestFlushWhenPriorityTurnsNonNegative(t *testing.T) {
 	j.Send(`<presence><priority>3</priority></presence>`)
 	j.Expect(`from="juliet@localhost/balcony"|<priority>3</priority>`, `id="p1"|<delay`)
 }
+
+// TestNotStored checks that chat states and messages hinted no-store are
+// not kept offline, and not bounced either.
+func TestNotStored(t *testing.T) {
+	core := setup(t, 0)
+	r := online(t, core, "romeo", "orchard", "0")
+	r.Send(`<message to='juliet@localhost' type='chat' id='s1'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>`)
+	r.Send(`<message to='juliet@localhost' type='chat' id='s2'><body>x</body><no-store xmlns='urn:xmpp:hints'/></message>`)
+	r.Send(`<message to='juliet@localhost' type='chat' id='s3'><body>kept</body><active xmlns='http://jabber.org/protocol/chatstates'/></message>`)
+	r.ExpectNone()
+	msgs, err := core.Store().OfflineMessages(context.Background(), "localhost", "juliet")
+	if err != nil || len(msgs) != 1 || !strings.Contains(msgs[0].XML, "kept") {
+		t.Fatalf("stored %+v, %v; want only the message with a body", msgs, err)
+	}
+}

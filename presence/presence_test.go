@@ -1,6 +1,7 @@
 package presence_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/parley-xmpp/parley/presence"
@@ -192,4 +193,19 @@ func TestRosterRemoveCancels(t *testing.T) {
 	r.Expect(`jid="juliet@localhost"|subscription="to"`, `from="juliet@localhost"|type="unsubscribe"`,
 		`jid="juliet@localhost"|subscription="none"`, `from="juliet@localhost"|type="unsubscribed"`,
 		`from="juliet@localhost/balcony"|type="unavailable"`)
+}
+
+// TestSubscribeToNobody checks that a request to an account that does not
+// exist is answered with "unsubscribed", which clears the pending request.
+func TestSubscribeToNobody(t *testing.T) {
+	core := setup(t)
+	r := online(t, core, "romeo", "orchard", "0")
+	r.Drain()
+	r.Send(`<presence to='rosaline@localhost' type='subscribe'/>`)
+	r.Expect(`jid="rosaline@localhost"|ask="subscribe"`,
+		`jid="rosaline@localhost"|subscription="none"`, `from="rosaline@localhost"|type="unsubscribed"`)
+	r.Send(`<iq type='get' id='g'><query xmlns='jabber:iq:roster'/></iq>`)
+	if out := r.Expect(`id="g"`); strings.Contains(out[0], `ask=`) {
+		t.Fatalf("request still pending: %s", out[0])
+	}
 }
