@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/beevik/etree"
@@ -29,7 +30,7 @@ type Manager struct {
 	perIP    map[string]int
 	dead     map[string]time.Time // ended legacy sessions (B-188)
 	closing  bool
-	inflight sync.WaitGroup
+	inflight atomic.Int64 // POST requests being served
 }
 
 // newManager starts the shared timer.
@@ -143,14 +144,16 @@ func (m *Manager) Shutdown(ctx context.Context) error {
 		s.mu.Unlock()
 	}
 	m.wheel.close()
-	done := make(chan struct{})
-	go func() { m.inflight.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for m.inflight.Load() > 0 {
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
+	return nil
 }
 
 // creation holds the validated attributes of a session creation request

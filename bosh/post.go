@@ -12,7 +12,7 @@ import (
 // post handles one BOSH request (XEP-0124 §7, §8).
 func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 	h.inflight.Add(1)
-	defer h.inflight.Done()
+	defer h.inflight.Add(-1)
 	setDeadlines(w, h.cfg.MaxWait, h.cfg.WriteMargin)
 	raw, rerr := h.readBody(w, r)
 	if rerr == errTooLarge {
@@ -156,7 +156,7 @@ func (s *session) writeFailed(rq *request) {
 // (B-090). The caller holds mu.
 func (s *session) giveBack(rq *request) {
 	resp := rq.resp
-	if resp == nil || resp.final || !resp.cache || s.ended {
+	if resp == nil || resp.final || !resp.cache || rq.cached || s.ended {
 		return
 	}
 	for i, c := range s.cache {

@@ -56,6 +56,9 @@ func (s *session) accept(rq *request) {
 	}
 	s.process(rq)
 	for !s.ended {
+		if closing, _ := s.closeRequested(); closing {
+			break
+		}
 		next := s.pending[s.last+1]
 		if next == nil {
 			break
@@ -118,7 +121,7 @@ func (s *session) repeat(rq *request) {
 	}
 	for _, c := range s.cache {
 		if c.rid == rq.rid {
-			rq.resp = c.resp // B-070: the identical bytes
+			rq.resp, rq.cached = c.resp, true // B-070: the identical bytes
 			close(rq.done)
 			s.m.stats.RespCached.Add(1)
 			return

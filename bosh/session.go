@@ -39,6 +39,7 @@ type request struct {
 	done     chan struct{} // closed once resp is set
 	resp     *response
 	gone     bool // the client went away before the response was written
+	cached   bool // resp is a cached copy for a repeated rid
 }
 
 // cached is a response kept for a repeated rid (XEP-0124 §14.3).
