@@ -169,7 +169,10 @@ func (o *Service) bounce(ctx context.Context, st *stanza.Stanza, c stanza.Condit
 
 // Flush delivers the stored messages of a session's user to it, in
 // order, with a delay stamp, when its priority is non-negative (XEP-0160
-// §4). Messages are removed once queued for the session's transport.
+// §4). Messages are removed once queued for the session's transport. At
+// most half the session's out-queue is filled at once, so that a long
+// backlog does not close the session as a slow consumer; the rest follows
+// the session's next available presence (or the next login).
 func (o *Service) Flush(ctx context.Context, s *server.Session) {
 	if _, prio, _ := s.Presence(); prio < 0 {
 		return
@@ -183,6 +186,9 @@ func (o *Service) Flush(ctx context.Context, s *server.Session) {
 	if err != nil {
 		o.log().Error().Err(err).Str("jid", user.String()).Msg("offline: cannot read messages")
 		return
+	}
+	if batch := max(1, o.core.Options().OutQueue/2); len(msgs) > batch {
+		msgs = msgs[:batch]
 	}
 	var done int64
 	for _, m := range msgs {

@@ -13,7 +13,11 @@ import (
 )
 
 func setup(t *testing.T, limit int) *server.Core {
-	core := imtest.Core(t, "juliet", "romeo")
+	return setupWith(t, limit, server.Options{})
+}
+
+func setupWith(t *testing.T, limit int, opts server.Options) *server.Core {
+	core := imtest.CoreWith(t, opts, "juliet", "romeo")
 	rs := roster.New(core, roster.Options{})
 	rs.Register()
 	ps := presence.New(core, rs)
@@ -144,4 +148,23 @@ func TestNotStored(t *testing.T) {
 	if err != nil || len(msgs) != 1 || !strings.Contains(msgs[0].XML, "kept") {
 		t.Fatalf("stored %+v, %v; want only the message with a body", msgs, err)
 	}
+}
+
+// TestFlushInBatches checks that a backlog longer than half the out-queue
+// is delivered over several presences instead of overflowing the queue.
+func TestFlushInBatches(t *testing.T) {
+	core := setupWith(t, 0, server.Options{OutQueue: 4})
+	r := online(t, core, "romeo", "orchard", "0")
+	for _, id := range []string{"b1", "b2", "b3", "b4", "b5"} {
+		r.Send(`<message to='juliet@localhost' id='` + id + `'><body>x</body></message>`)
+	}
+	j := imtest.Login(t, core, "juliet", "balcony")
+	j.Send(`<presence/>`)
+	j.Expect(`<presence`, `id="b1"`, `id="b2"`)
+	j.Send(`<presence><show>chat</show></presence>`)
+	j.Expect(`<presence`, `id="b3"`, `id="b4"`)
+	j.Send(`<presence/>`)
+	j.Expect(`<presence`, `id="b5"`)
+	j.Send(`<presence/>`)
+	j.Expect(`<presence`)
 }

@@ -47,15 +47,12 @@ func (p *Service) contacts(ctx context.Context, user jid.JID) []contact {
 // the user and to the user's available resources. Initial presence also
 // gathers the contacts' presence (§4.3), the presence of the user's other
 // resources and pending subscription requests (§3.1.3). The OnAvailable
-// hooks run after initial presence and when the priority turns
-// non-negative.
+// hooks run last.
 func (p *Service) available(ctx context.Context, s *server.Session, st *stanza.Stanza) {
-	_, prio, _ := s.Presence()
 	p.mu.Lock()
 	ss := p.state(s)
 	initial := !ss.available
-	wake := initial || (ss.prio < 0 && prio >= 0)
-	ss.available, ss.last, ss.prio = true, st, prio
+	ss.available, ss.last = true, st
 	hooks := p.onAvail
 	p.mu.Unlock()
 	full, user := s.JID(), s.JID().Bare()
@@ -73,10 +70,8 @@ func (p *Service) available(ctx context.Context, s *server.Session, st *stanza.S
 	if initial {
 		p.gather(ctx, s, cs, own)
 	}
-	if wake {
-		for _, h := range hooks {
-			h(ctx, s)
-		}
+	for _, h := range hooks {
+		h(ctx, s)
 	}
 }
 

@@ -35,7 +35,6 @@ type Service struct {
 // sessionState is what the module tracks per session.
 type sessionState struct {
 	available bool
-	prio      int                  // priority of the last available presence
 	last      *stanza.Stanza       // last broadcast available presence
 	directed  map[jid.JID]struct{} // §4.6.3 directed presence recipients
 }
@@ -64,9 +63,10 @@ func (p *Service) Register() {
 	p.roster.OnRemove = p.afterRemove
 }
 
-// OnAvailable registers fn to run after a session's initial presence was
-// processed (RFC 6121 §4.2), and again whenever its priority turns from
-// negative to non-negative: offline messages are delivered from here.
+// OnAvailable registers fn to run after each available presence a session
+// broadcasts (initial, RFC 6121 §4.2, or an update, §4.4) was processed:
+// offline messages are delivered from here once the session's priority
+// is non-negative.
 // Call before serving.
 func (p *Service) OnAvailable(fn func(ctx context.Context, s *server.Session)) {
 	p.mu.Lock()

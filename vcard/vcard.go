@@ -23,7 +23,7 @@ const (
 
 // DefaultMaxSize is the default limit, in bytes of serialised XML, of one
 // vCard and of one private XML fragment.
-const DefaultMaxSize = 64 << 10
+const DefaultMaxSize = 128 << 10
 
 // Options configure the service; zero fields take the defaults.
 type Options struct {

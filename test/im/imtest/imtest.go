@@ -31,6 +31,12 @@ const Password = "secret"
 // services registered.
 func Core(t testing.TB, users ...string) *server.Core {
 	t.Helper()
+	return CoreWith(t, server.Options{}, users...)
+}
+
+// CoreWith is Core with options (Domains and Logger are set).
+func CoreWith(t testing.TB, opts server.Options, users ...string) *server.Core {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "im.db"))
 	if err != nil {
@@ -43,7 +49,8 @@ func Core(t testing.TB, users ...string) *server.Core {
 	for _, u := range users {
 		AddUser(t, st, u)
 	}
-	c := server.NewCore(st, server.Options{Domains: []string{"localhost"}, Logger: zerolog.Nop()})
+	opts.Domains, opts.Logger = []string{"localhost"}, zerolog.Nop()
+	c := server.NewCore(st, opts)
 	c.RegisterServices()
 	return c
 }
