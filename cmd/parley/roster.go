@@ -34,12 +34,22 @@ func runRosterList(e *env, args []string) error {
 		}
 		tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "CONTACT\tNAME\tSUBSCRIPTION\tASK\tGROUPS")
+		var pending []string
+		n := 0
 		for _, it := range items {
+			if it.PendingOnly { // a request, not yet a roster item (RFC 6121 §3.1.3)
+				pending = append(pending, it.Contact)
+				continue
+			}
+			n++
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", it.Contact, orDash(it.Name), it.Subscription,
 				askState(it), orDash(strings.Join(it.Groups, ", ")))
 		}
 		tw.Flush()
-		fmt.Fprintf(e.stdout, "%d contact(s), roster version %d\n", len(items), ver)
+		fmt.Fprintf(e.stdout, "%d contact(s), roster version %d\n", n, ver)
+		if len(pending) > 0 {
+			fmt.Fprintf(e.stdout, "subscription requests awaiting an answer: %s\n", strings.Join(pending, ", "))
+		}
 		return nil
 	})
 }
@@ -73,7 +83,9 @@ func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
 
 func runRosterAdd(e *env, args []string) error {
 	fs := e.flags("JID CONTACT", "Adds CONTACT to the roster of JID, or updates it: the flags given\n"+
-		"replace the item's name, groups or subscription; others are kept.")
+		"replace the item's name, groups or subscription; others are kept. When\n"+
+		"CONTACT has an account here, --subscription also sets the contact's side\n"+
+		"(both is mutual; to on one side is from on the other).")
 	name := fs.String("name", "", "display `name` of the contact")
 	var groups stringList
 	fs.Var(&groups, "group", "`group` of the contact; repeat for several")
@@ -113,7 +125,9 @@ func runRosterAdd(e *env, args []string) error {
 				}
 				if set["subscription"] || cur == nil {
 					it.Subscription = storage.Subscription(*sub)
+					settle(&it)
 				}
+				it.PendingOnly = false // an administrator's item is a roster item
 				return &it, nil
 			})
 		if err != nil {
@@ -121,8 +135,66 @@ func runRosterAdd(e *env, args []string) error {
 		}
 		u.kick("roster")
 		fmt.Fprintf(e.stdout, "%s in the roster of %s (roster version %d)\n", contact, u.j, ver)
+		if set["subscription"] {
+			return mirror(u, contact, storage.Subscription(*sub))
+		}
 		return nil
 	})
+}
+
+// settle clears the pending requests a subscription state already grants
+// (RFC 6121 §3: an outbound request is answered once the user has 'to',
+// an inbound one once the contact has 'from').
+func settle(it *storage.RosterItem) {
+	if it.Subscription == storage.SubTo || it.Subscription == storage.SubBoth {
+		it.Ask = false
+	}
+	if it.Subscription == storage.SubFrom || it.Subscription == storage.SubBoth {
+		it.PendingIn, it.PendingInStanza = false, ""
+	}
+}
+
+// mirrorOf is the contact's side of a subscription: the user's 'to' is the
+// contact's 'from' and the other way round (RFC 6121 §3, Appendix A).
+var mirrorOf = map[storage.Subscription]storage.Subscription{
+	storage.SubNone: storage.SubNone, storage.SubTo: storage.SubFrom,
+	storage.SubFrom: storage.SubTo, storage.SubBoth: storage.SubBoth,
+}
+
+// mirror keeps a local contact's roster consistent with the subscription
+// just set: --subscription both makes the subscription mutual, so that
+// presence flows both ways. A contact on another domain, or one without
+// an account here, is left alone. The contact's live sessions get the push.
+func mirror(u *userCtx, contact string, sub storage.Subscription) error {
+	cj, err := jid.Parse(contact)
+	if err != nil || !u.cfg.Serves(cj.Domainpart()) || cj.Localpart() == "" {
+		return nil
+	}
+	if _, err := u.store.Account(u.e.ctx, cj.Domainpart(), cj.Localpart()); errors.Is(err, storage.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	want := mirrorOf[sub]
+	_, ver, err := u.store.UpdateRosterItem(u.e.ctx, cj.Domainpart(), cj.Localpart(), u.j.Bare().String(),
+		func(cur *storage.RosterItem) (*storage.RosterItem, error) {
+			if cur == nil && want == storage.SubNone {
+				return nil, nil
+			}
+			it := storage.RosterItem{}
+			if cur != nil {
+				it = *cur
+			}
+			it.Subscription, it.PendingOnly = want, false
+			settle(&it)
+			return &it, nil
+		})
+	if err != nil {
+		return err
+	}
+	kick(u.e.ctx, u.log, u.cfg, cj, "roster")
+	fmt.Fprintf(u.e.stdout, "%s in the roster of %s with subscription %s (roster version %d)\n", u.j.Bare(), cj, want, ver)
+	return nil
 }
 
 // errNoContact is returned by the roster del update function.

@@ -64,3 +64,30 @@ func TestRosterErrors(t *testing.T) {
 		"alice@localhost", "carol@localhost", "--group", " ")
 	mustFail(t, 2, "expected 2 argument(s), got 1", "", "roster", "add", "--config", cfg, "alice@localhost")
 }
+
+// TestRosterMutual checks that --subscription sets a local contact's side
+// too: both is mutual, to on one side is from on the other.
+func TestRosterMutual(t *testing.T) {
+	cfg := testConfig(t, "")
+	mustRun(t, "pw\n", "user", "add", "--config", cfg, "--password-stdin", "alice@localhost")
+	mustRun(t, "pw\n", "user", "add", "--config", cfg, "--password-stdin", "bob@localhost")
+	r := mustRun(t, "", "roster", "add", "--config", cfg, "alice@localhost", "bob@localhost", "--subscription", "both")
+	if !strings.Contains(r.stdout, "alice@localhost in the roster of bob@localhost with subscription both") {
+		t.Fatalf("stdout %q", r.stdout)
+	}
+	r = mustRun(t, "", "roster", "list", "--config", cfg, "bob@localhost")
+	if !strings.Contains(r.stdout, "alice@localhost") || !strings.Contains(r.stdout, "both") {
+		t.Fatalf("bob's roster: %s", r.stdout)
+	}
+	mustRun(t, "", "roster", "add", "--config", cfg, "alice@localhost", "bob@localhost", "--subscription", "to")
+	r = mustRun(t, "", "roster", "list", "--config", cfg, "bob@localhost")
+	if !strings.Contains(r.stdout, " from ") {
+		t.Fatalf("bob's roster after alice's 'to': %s", r.stdout)
+	}
+	// Without --subscription the contact's roster is left alone.
+	mustRun(t, "", "roster", "add", "--config", cfg, "alice@localhost", "bob@localhost", "--name", "Bobby")
+	r = mustRun(t, "", "roster", "list", "--config", cfg, "bob@localhost")
+	if strings.Contains(r.stdout, "Bobby") || !strings.Contains(r.stdout, " from ") {
+		t.Fatalf("bob's roster after a rename: %s", r.stdout)
+	}
+}
