@@ -27,12 +27,13 @@ const (
 
 // harness runs the real handler on a loopback HTTP server.
 type harness struct {
-	t    testing.TB
-	h    *Handler
-	srv  *httptest.Server
-	core *fakeCore    // the stand-in core, or nil
-	real *server.Core // the real core, or nil
-	hdrs []string     // headers sent with every request
+	t      testing.TB
+	h      *Handler
+	srv    *httptest.Server
+	core   *fakeCore    // the stand-in core, or nil
+	real   *server.Core // the real core, or nil
+	hdrs   []string     // headers sent with every request
+	client *http.Client // nil: httpClient
 }
 
 // testConfig is the test profile with short timings.
@@ -92,6 +93,7 @@ type result struct {
 	raw    []byte
 	root   *etree.Element // nil unless a 200 with a body
 	took   time.Duration
+	proto  string
 }
 
 func (r *result) attr(name string) string {
@@ -158,14 +160,18 @@ func (h *harness) do(method, query string, body []byte, hdrs ...string) *result 
 		}
 	}
 	start := time.Now()
-	resp, err := httpClient.Do(req)
+	hc := h.client
+	if hc == nil {
+		hc = httpClient
+	}
+	resp, err := hc.Do(req)
 	if err != nil {
 		h.t.Errorf("%s: %v", method, err)
 		return &result{}
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	res := &result{status: resp.StatusCode, hdr: resp.Header, raw: raw, took: time.Since(start)}
+	res := &result{status: resp.StatusCode, hdr: resp.Header, raw: raw, took: time.Since(start), proto: resp.Proto}
 	if method == http.MethodPost && resp.StatusCode == 200 && len(raw) > 0 &&
 		resp.Header.Get("Content-Encoding") == "" {
 		checkBody(h.t, raw)
@@ -215,9 +221,6 @@ func checkBody(t testing.TB, raw []byte) {
 					t.Errorf("B-008: root is %v", v.Name)
 				}
 			}
-			if v.Name.Space != "" && !strings.Contains(v.Name.Space, ":") {
-				t.Errorf("B-009: unbound prefix %q in %s", v.Name.Space, raw)
-			}
 			depth++
 		case xml.EndElement:
 			depth--
@@ -229,6 +232,85 @@ func checkBody(t testing.TB, raw []byte) {
 	}
 	if roots != 1 {
 		t.Errorf("B-008: %d root elements", roots)
+	}
+	checkPrefixes(t, raw)
+	checkConditions(t, raw)
+}
+
+// checkPrefixes applies B-009: every prefix used is declared.
+func checkPrefixes(t testing.TB, raw []byte) {
+	t.Helper()
+	d := xml.NewDecoder(bytes.NewReader(raw))
+	scopes := []map[string]bool{{"xml": true, "xmlns": true}}
+	bound := func(p string) bool {
+		for i := len(scopes) - 1; i >= 0; i-- {
+			if scopes[i][p] {
+				return true
+			}
+		}
+		return p == ""
+	}
+	for {
+		tok, err := d.RawToken()
+		if err != nil {
+			return
+		}
+		switch v := tok.(type) {
+		case xml.StartElement:
+			sc := map[string]bool{}
+			for _, a := range v.Attr {
+				if a.Name.Space == "xmlns" {
+					sc[a.Name.Local] = true
+				}
+			}
+			scopes = append(scopes, sc)
+			if !bound(v.Name.Space) {
+				t.Errorf("B-009: unbound prefix %q in %s", v.Name.Space, raw)
+			}
+			for _, a := range v.Attr {
+				if !bound(a.Name.Space) {
+					t.Errorf("B-009: unbound attribute prefix %q in %s", a.Name.Space, raw)
+				}
+			}
+		case xml.EndElement:
+			scopes = scopes[:len(scopes)-1]
+		}
+	}
+}
+
+// bindingConditions are the 'condition' values of XEP-0124 §17.2 (B-172).
+var bindingConditions = map[string]bool{
+	condBadRequest: true, condHostGone: true, condHostUnknown: true, condImproperAddressing: true,
+	condInternalError: true, condItemNotFound: true, condOtherRequest: true, condPolicyViolation: true,
+	condRemoteConnFailed: true, condRemoteStreamError: true, condSeeOtherURI: true, condSystemShutdown: true,
+	condUndefined: true,
+}
+
+// checkConditions applies B-172, B-184 and B-206 to one response.
+func checkConditions(t testing.TB, raw []byte) {
+	t.Helper()
+	doc := etree.NewDocument()
+	if doc.ReadFromBytes(raw) != nil || doc.Root() == nil {
+		return
+	}
+	root := doc.Root()
+	cond := root.SelectAttrValue("condition", "")
+	if cond != "" && !bindingConditions[cond] {
+		t.Errorf("B-172: condition %q", cond)
+	}
+	if cond == condUndefined {
+		t.Errorf("B-184: undefined-condition sent")
+	}
+	if root.FindElement("error") != nil && root.SelectElement("error") != nil {
+		if root.SelectAttrValue("type", "") != "terminate" || cond != condRemoteStreamError ||
+			root.SelectAttrValue("xmlns:stream", "") != nsStream {
+			t.Errorf("B-206: %s", raw)
+		}
+	}
+	for _, a := range root.Attr {
+		if a.Key == "stream" && a.Space == "" {
+			t.Errorf("B-140: 'stream' attribute sent")
+		}
 	}
 }
 
