@@ -18,7 +18,7 @@ func TestCreation(t *testing.T) {
 			t.Fatal(c.cr)
 		}
 	})
-	t.Run("B-043_B-047..B-051_B-054_B-057_B-058_B-059_B-061", func(t *testing.T) {
+	t.Run("B-043_B-047..B-051_B-054_B-057_B-058_B-059_B-061_B-039_B-093_B-095_B-104_B-109_B-211_B-214_B-215", func(t *testing.T) {
 		t.Parallel()
 		h := h.sub(t)
 		c := h.create("ack='1'")
@@ -76,10 +76,10 @@ func TestCreationAttributes(t *testing.T) {
 		term      string            // expected terminal condition
 	}
 	checks := []check{
-		{id: "B-021", extra: "-to", term: condImproperAddressing},
+		{id: "B-021_B-176", extra: "-to", term: condImproperAddressing},
 		{id: "B-021", extra: "to=''", term: condImproperAddressing},
-		{id: "B-022", extra: "to='unknown.invalid'", term: condHostUnknown},
-		{id: "B-023", extra: "to='Example.COM'", want: map[string]string{"from": "example.com"}},
+		{id: "B-022_B-175", extra: "to='unknown.invalid'", term: condHostUnknown},
+		{id: "B-023_B-212", extra: "to='Example.COM'", want: map[string]string{"from": "example.com"}},
 		{id: "B-024", extra: "to='example.org'", want: map[string]string{"from": "example.org"}},
 		{id: "B-026", extra: "ver='1.9'", want: map[string]string{"ver": "1.9"}},
 		{id: "B-026", extra: "ver='1.20'", want: map[string]string{"ver": "1.11"}},
@@ -96,7 +96,7 @@ func TestCreationAttributes(t *testing.T) {
 		{id: "B-031", extra: "hold='0'", want: map[string]string{"hold": "0", "requests": "1"}},
 		{id: "B-032", extra: "-hold", want: map[string]string{"hold": "1", "requests": "2"}},
 		{id: "B-032", extra: "hold='x'", term: condBadRequest},
-		{id: "B-045", extra: "hold='2'", want: map[string]string{"requests": "3"}},
+		{id: "B-045_B-046", extra: "hold='2'", want: map[string]string{"requests": "3"}},
 		{id: "B-045", extra: "hold='11'", term: condBadRequest},
 		{id: "B-097", extra: "hold='1'", want: map[string]string{"requests": "2"}},
 		{id: "B-034_B-035", extra: "route='xmpp:127.0.0.2:5999'", want: map[string]string{"from": "example.com"}},
@@ -181,7 +181,7 @@ func TestCreationMore(t *testing.T) {
 			t.Fatal(r)
 		}
 	})
-	t.Run("B-033_polling", func(t *testing.T) {
+	t.Run("B-033_B-096_polling", func(t *testing.T) {
 		t.Parallel()
 		h := h.sub(t)
 		for _, extra := range []string{"hold='0'", "wait='0' hold='1'"} {
@@ -205,7 +205,7 @@ func TestCreationMore(t *testing.T) {
 			t.Fatal(got)
 		}
 	})
-	t.Run("B-042_sids", func(t *testing.T) {
+	t.Run("B-042_B-246_sids", func(t *testing.T) {
 		t.Parallel()
 		seen := map[string]bool{}
 		prev := ""

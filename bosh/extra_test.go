@@ -100,7 +100,7 @@ func TestMore(t *testing.T) {
 	})
 }
 
-func TestUndeliverable(t *testing.T) {
+func TestB234_B236_B237_Undeliverable(t *testing.T) {
 	t.Parallel()
 	// B-234, B-236, B-237: what a client that stopped polling never
 	// fetched goes back to the core's undeliverable routing.

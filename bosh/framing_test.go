@@ -114,7 +114,7 @@ func TestFraming(t *testing.T) {
 			t.Fatalf("laughs: %s", r)
 		}
 	})
-	t.Run("B-014_no_rid", func(t *testing.T) {
+	t.Run("B-014_B-173_no_rid", func(t *testing.T) {
 		t.Parallel()
 		h := h.sub(t)
 		c := h.create("")
@@ -158,7 +158,7 @@ func TestFraming(t *testing.T) {
 			}
 		}
 	})
-	t.Run("B-194_B-195_content", func(t *testing.T) {
+	t.Run("B-194_B-195_B-252_content", func(t *testing.T) {
 		t.Parallel()
 		h := h.sub(t)
 		c := h.create("content='text/plain;\u0020charset=utf-8'")
@@ -218,7 +218,7 @@ func TestFraming(t *testing.T) {
 			t.Errorf("declaration: %s", r)
 		}
 	})
-	t.Run("B-203_compressed_request", func(t *testing.T) {
+	t.Run("B-203_B-217_compressed_request", func(t *testing.T) {
 		t.Parallel()
 		h := h.sub(t)
 		alice := h.login("alice", "")

@@ -30,7 +30,7 @@ func TestLongPolling(t *testing.T) {
 			t.Fatalf("%s after %v", r, time.Since(sent))
 		}
 	})
-	t.Run("B-080_B-082_B-084_B-088_wait", func(t *testing.T) {
+	t.Run("B-080_B-082_B-084_B-088_B-078_wait", func(t *testing.T) {
 		t.Parallel()
 		h := h.sub(t)
 		alice := h.login("alice", "wait='1'")
@@ -207,7 +207,7 @@ func TestOveractivity(t *testing.T) {
 			t.Fatal("session alive")
 		}
 	})
-	t.Run("B-094_too_many_empty", func(t *testing.T) {
+	t.Run("B-094_B-180_too_many_empty", func(t *testing.T) {
 		t.Parallel()
 		h := h.sub(t)
 		alice := h.login("alice", "wait='2'")

@@ -33,7 +33,7 @@ func TestRIDs(t *testing.T) {
 			t.Fatalf("%s / %s", a4, a5)
 		}
 	})
-	t.Run("B-067_gap_never_filled", func(t *testing.T) {
+	t.Run("B-067_B-065_gap_never_filled", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t, func(c *Config) { c.Polling = time.Second })
 		c := h.login("alice", "")
@@ -59,7 +59,7 @@ func TestRIDs(t *testing.T) {
 			t.Fatal("req(5) answered too")
 		}
 	})
-	t.Run("B-066_B-075_out_of_window", func(t *testing.T) {
+	t.Run("B-066_B-075_B-178_out_of_window", func(t *testing.T) {
 		t.Parallel()
 		h := h.sub(t)
 		c := h.create("")
@@ -128,7 +128,7 @@ func TestRIDs(t *testing.T) {
 			t.Fatalf("B-074: %s", r)
 		}
 	})
-	t.Run("B-071_B-077_B-190_repeat_while_held", func(t *testing.T) {
+	t.Run("B-071_B-077_B-190_B-191_repeat_while_held", func(t *testing.T) {
 		t.Parallel()
 		h := h.sub(t)
 		alice := h.login("alice", "")

@@ -160,7 +160,7 @@ func TestTermination(t *testing.T) {
 			t.Fatal(r)
 		}
 	})
-	t.Run("B-232_conflict", func(t *testing.T) {
+	t.Run("B-232_B-206_conflict", func(t *testing.T) {
 		t.Parallel()
 		h := h.sub(t)
 		alice := h.login("alice", "wait='3'")

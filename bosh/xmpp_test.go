@@ -10,7 +10,7 @@ import (
 func TestXMPPFlow(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	t.Run("B-221_B-227_B-230_login", func(t *testing.T) {
+	t.Run("B-221_B-227_B-230_B-060_login", func(t *testing.T) {
 		t.Parallel()
 		h := h.sub(t)
 		c := h.create("")
@@ -81,7 +81,7 @@ func TestXEP0206(t *testing.T) {
 			t.Fatal(r)
 		}
 	})
-	t.Run("B-209_B-216_B-219_features", func(t *testing.T) {
+	t.Run("B-209_B-216_B-218_B-219_features", func(t *testing.T) {
 		t.Parallel()
 		h := h.sub(t)
 		c := h.create("")
@@ -195,7 +195,7 @@ func TestXEP0206(t *testing.T) {
 			t.Fatalf("B-231: %s", r)
 		}
 	})
-	t.Run("B-254_plain_only_secure", func(t *testing.T) {
+	t.Run("B-254_B-240_B-241_B-242_plain_only_secure", func(t *testing.T) {
 		t.Parallel()
 		c := newRealCoreOpts(t, true)
 		sh := startHarness(t, ServerCore(c), []func(*Config){func(c *Config) { c.TrustedProxies = []string{"127.0.0.1"} }}, &harness{real: c})
