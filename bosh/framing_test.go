@@ -266,7 +266,7 @@ func TestFraming(t *testing.T) {
 		deep := h.create("")
 		r = h.post(deep.body(1, strings.Repeat("<a>", 10000)+strings.Repeat("</a>", 10000), ""))
 		if !r.isTerm(condBadRequest) {
-			t.Logf("deep nesting: %.200s", r)
+			t.Fatalf("deep nesting: %.200s", r)
 		}
 	})
 }

@@ -244,6 +244,29 @@ func TestOveractivity(t *testing.T) {
 			t.Fatal("(b) req(5)")
 		}
 	})
+	t.Run("B-094_reload_tolerance", func(t *testing.T) {
+		// Issue item 5 (Converse.js #726, #923): a page reload abandons the
+		// held request and polls again at once; that is not overactivity.
+		t.Parallel()
+		h := h.sub(t)
+		alice := h.login("alice", "wait='2'")
+		ctx, cancel := context.WithCancel(context.Background())
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, h.srv.URL+"/http-bind", strings.NewReader(alice.body(4, "", "")))
+		done := make(chan struct{})
+		go func() {
+			if resp, err := httpClient.Do(req); err == nil {
+				resp.Body.Close()
+			}
+			close(done)
+		}()
+		eventually(t, time.Second, func() bool { return heldCount(h, alice) == 1 }, "held")
+		cancel()
+		<-done
+		eventually(t, time.Second, func() bool { return heldCount(h, alice) == 0 }, "abandoned")
+		if r := alice.req(5, "", ""); !r.isEmpty() {
+			t.Fatal(r)
+		}
+	})
 	t.Run("B-100_polling_too_fast", func(t *testing.T) {
 		t.Parallel()
 		h := h.sub(t)

@@ -27,6 +27,7 @@ var (
 // (XEP-0124 §17.2) ended the session.
 type BindingError struct{ Condition string }
 
+// Error implements error.
 func (e *BindingError) Error() string { return "bosh: " + e.Condition }
 
 // request is one HTTP request of a session, from arrival to response.
