@@ -31,36 +31,47 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 		_ = h.write(w, r, termResponse(condBadRequest, false), "")
 		return
 	}
-	secure, ip := h.clientInfo(r)
 	rid, ridOK := parseRID(b.attr("rid"))
-	sid := b.attr("sid")
-	if sid == "" {
-		if perr != nil || !ridOK {
-			legacy := b.attr("ver") == ""
-			_ = h.write(w, r, termResponse(condBadRequest, legacy), "") // B-068
-			return
-		}
-		info := server.TransportInfo{Kind: "bosh", RemoteAddr: ip, TLS: r.TLS, Secure: secure}
-		resp := h.create(b, rid, info, secure, ip)
-		ct := ""
-		if !resp.final && resp.status == http.StatusOK {
-			ct = b.attr("content")
-		}
-		_ = h.write(w, r, resp, ct)
+	if b.attr("sid") == "" {
+		h.creation(w, r, b, rid, ridOK && perr == nil)
 		return
 	}
+	h.sessionRequest(w, r, b, rid, ridOK && perr == nil)
+}
+
+// creation answers a session creation request (XEP-0124 §7.1).
+func (h *Handler) creation(w http.ResponseWriter, r *http.Request, b *reqBody, rid uint64, valid bool) {
+	if !valid {
+		legacy := b.attr("ver") == ""
+		_ = h.write(w, r, termResponse(condBadRequest, legacy), "") // B-068
+		return
+	}
+	secure, ip := h.clientInfo(r)
+	info := server.TransportInfo{Kind: "bosh", RemoteAddr: ip, TLS: r.TLS, Secure: secure}
+	resp := h.create(b, rid, info, secure, ip)
+	ct := ""
+	if !resp.final && resp.status == http.StatusOK {
+		ct = b.attr("content")
+	}
+	_ = h.write(w, r, resp, ct)
+}
+
+// sessionRequest answers a request naming a session; valid is false when
+// its rid or payloads were unusable.
+func (h *Handler) sessionRequest(w http.ResponseWriter, r *http.Request, b *reqBody, rid uint64, valid bool) {
+	sid := b.attr("sid")
 	s := h.lookup(sid)
 	if s == nil {
 		_ = h.write(w, r, termResponse(condItemNotFound, h.buried(sid)), "") // B-020, B-188
 		return
 	}
-	if s.secure && !secure {
+	if secure, _ := h.clientInfo(r); s.secure && !secure {
 		// XEP-0124 §19.1 (B-241, B-242): refuse, without ending the session.
 		w.Header().Set("Content-Length", "0")
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
-	if perr != nil || !ridOK {
+	if !valid {
 		s.fail(condBadRequest) // B-011, B-014, B-179
 		_ = h.write(w, r, termResponse(condBadRequest, s.legacy), s.contentType)
 		return

@@ -55,20 +55,26 @@ func (s *session) accept(rq *request) {
 		return
 	}
 	s.process(rq)
-	for !s.ended {
-		if closing, _ := s.closeRequested(); closing {
-			break
-		}
-		next := s.pending[s.last+1]
-		if next == nil {
-			break
-		}
-		delete(s.pending, s.last+1)
-		s.process(next)
-	}
+	s.processPending()
 	if !s.ended {
 		s.flushLocked()
 		s.checkOverflow()
+	}
+}
+
+// processPending processes queued requests whose gap has filled
+// (XEP-0124 §14.2).
+func (s *session) processPending() {
+	for !s.ended {
+		if closing, _ := s.closeRequested(); closing {
+			return
+		}
+		next := s.pending[s.last+1]
+		if next == nil {
+			return
+		}
+		delete(s.pending, s.last+1)
+		s.process(next)
 	}
 }
 
