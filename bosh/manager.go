@@ -156,6 +156,28 @@ func (m *Manager) Shutdown(ctx context.Context) error {
 	return nil
 }
 
+// HostGone ends every session of domain with the binding condition
+// host-gone (XEP-0124 §17.2, B-174), for a configuration reload that stops
+// serving it. It returns how many sessions ended.
+func (m *Manager) HostGone(domain string) int {
+	m.mu.Lock()
+	var victims []*session
+	for _, s := range m.sessions {
+		s.nmu.Lock()
+		if s.from == domain {
+			victims = append(victims, s)
+		}
+		s.nmu.Unlock()
+	}
+	m.mu.Unlock()
+	for _, s := range victims {
+		s.mu.Lock()
+		s.terminateLocked(condHostGone, nil)
+		s.mu.Unlock()
+	}
+	return len(victims)
+}
+
 // creation holds the validated attributes of a session creation request
 // (XEP-0124 §7.1, XEP-0206 §3).
 type creation struct {

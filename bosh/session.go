@@ -352,8 +352,8 @@ func (s *session) terminateLocked(cond string, rq *request) {
 		s.answerLocked(rq, termResponse(cond, s.legacy))
 	}
 	others := condOtherRequest
-	if cond == condSystemShutdown {
-		others = cond
+	if cond == condSystemShutdown || cond == condHostGone {
+		others = cond // not caused by another request
 	}
 	for _, h := range append([]*request(nil), s.held...) {
 		s.answerLocked(h, termResponse(others, s.legacy))

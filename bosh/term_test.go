@@ -238,3 +238,22 @@ func TestShutdown(t *testing.T) {
 		t.Fatal(r)
 	}
 }
+
+func TestHostGone(t *testing.T) {
+	t.Parallel()
+	// B-174: a domain no longer served ends its sessions with host-gone.
+	h := newHarness(t)
+	org := h.create("to='example.org' wait='3'")
+	com := h.create("wait='3'")
+	held := org.async(1, "", "")
+	eventually(t, time.Second, func() bool { return heldCount(h, org) == 1 }, "held")
+	if n := h.h.HostGone("example.org"); n != 1 {
+		t.Fatalf("%d sessions ended", n)
+	}
+	if r := recv(t, held, time.Second); !r.isTerm(condHostGone) {
+		t.Fatal(r)
+	}
+	if r := com.req(1, "", "pause='5'"); !r.isEmpty() {
+		t.Fatal(r)
+	}
+}
