@@ -196,7 +196,7 @@ func TestKeys(t *testing.T) {
 	})
 }
 
-func TestUnackedLimit(t *testing.T) {
+func TestB125_UnackedLimit(t *testing.T) {
 	t.Parallel()
 	// B-125: at most MaxUnacked unacknowledged responses.
 	h := newHarness(t, func(c *Config) { c.MaxUnacked = 3; c.Polling = time.Nanosecond })
@@ -211,7 +211,7 @@ func TestUnackedLimit(t *testing.T) {
 	}
 }
 
-func TestAuthTimeout(t *testing.T) {
+func TestB251_AuthTimeout(t *testing.T) {
 	t.Parallel()
 	// B-251: unauthenticated sessions expire.
 	h := newHarness(t, func(c *Config) { c.AuthTimeout = time.Second })

@@ -133,7 +133,7 @@ func TestB234_B236_B237_Undeliverable(t *testing.T) {
 	}
 }
 
-func TestSIDNotLogged(t *testing.T) {
+func TestB248_SIDNotLogged(t *testing.T) {
 	t.Parallel()
 	// B-248: at the default level no sid appears in the logs.
 	var buf syncBuffer
@@ -167,7 +167,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func TestHTTP2(t *testing.T) {
+func TestB265_HTTP2(t *testing.T) {
 	t.Parallel()
 	// B-265: BOSH over HTTP/2, held requests as separate streams.
 	c := newRealCore(t, "alice", "bob")

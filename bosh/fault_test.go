@@ -101,7 +101,7 @@ func TestCompression(t *testing.T) {
 	})
 }
 
-func TestConcurrentSessions(t *testing.T) {
+func TestB002_ConnectionsAndVersions(t *testing.T) {
 	t.Parallel()
 	// B-002 (many connections, HTTP/1.0 and 1.1) and B-007 (pipelining).
 	h := newHarness(t)

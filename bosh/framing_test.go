@@ -332,7 +332,7 @@ func TestHTTPMethods(t *testing.T) {
 	})
 }
 
-func TestPipelining(t *testing.T) {
+func TestB007_Pipelining(t *testing.T) {
 	t.Parallel()
 	// B-007: two requests written back to back on one connection.
 	h := newHarness(t)
@@ -370,7 +370,7 @@ func TestPipelining(t *testing.T) {
 	}
 }
 
-func TestLimits(t *testing.T) {
+func TestB250_SessionsPerIP(t *testing.T) {
 	t.Parallel()
 	// B-250: sessions per client address.
 	h := newHarness(t, func(c *Config) { c.MaxSessionsPerIP = 3 })
@@ -379,5 +379,26 @@ func TestLimits(t *testing.T) {
 	}
 	if r := h.post(createBody(nextR(), "")); !r.isTerm(condPolicyViolation) {
 		t.Fatal(r)
+	}
+}
+
+// TestB008_B009_B010_B012_B172_B184_B205_EveryResponse runs a whole
+// session; checkBody applies the response rules to every response of
+// the suite, this one included.
+func TestB008_B009_B010_B012_B172_B184_B205_EveryResponse(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	alice := h.login("alice", "ack='1'")
+	bob := h.login("bob", "")
+	alice.req(4, msg(bob.jid, "a &amp; b &lt; c"), "")
+	n := 4
+	if got := bob.collect(&n, 1, 2*time.Second); len(got) != 1 || got[0] != "a & b < c" {
+		t.Fatal(got)
+	}
+	if r := alice.req(5, "", "type='terminate'"); !r.isTerm("") {
+		t.Fatal(r)
+	}
+	if !strings.Contains(string(alice.cr.raw), "xmlns:stream='"+nsStream+"'") {
+		t.Fatal("B-205: creation response does not declare the stream prefix")
 	}
 }

@@ -148,7 +148,7 @@ func TestLongPolling(t *testing.T) {
 	})
 }
 
-func TestWriteDeadline(t *testing.T) {
+func TestB089_B264_WriteDeadline(t *testing.T) {
 	t.Parallel()
 	// B-089, B-264: the server's WriteTimeout does not cut a held request.
 	core := ServerCore(newRealCore(t, "alice"))

@@ -219,7 +219,7 @@ func finalReady(h *harness, c *client) bool {
 	return s.final != nil
 }
 
-func TestShutdown(t *testing.T) {
+func TestB183_Shutdown(t *testing.T) {
 	t.Parallel()
 	// B-183
 	h := newHarness(t)
@@ -239,7 +239,7 @@ func TestShutdown(t *testing.T) {
 	}
 }
 
-func TestHostGone(t *testing.T) {
+func TestB174_HostGone(t *testing.T) {
 	t.Parallel()
 	// B-174: a domain no longer served ends its sessions with host-gone.
 	h := newHarness(t)

@@ -59,7 +59,7 @@ func TestInactivity(t *testing.T) {
 			t.Fatal(r)
 		}
 	})
-	t.Run("B-113_B-118_pause_extends", func(t *testing.T) {
+	t.Run("B-113_B-116_B-118_pause_extends", func(t *testing.T) {
 		t.Parallel()
 		h := h.sub(t)
 		alice := h.login("alice", "wait='1'")

@@ -205,10 +205,10 @@ func (c *tcpClient) expect(t *testing.T, parts ...string) string {
 	}
 }
 
-// TestStropheOverBOSH: Strophe.js logs in over BOSH, exchanges messages
+// TestB270_B161_B166_StropheOverBOSH: Strophe.js logs in over BOSH, exchanges messages
 // with bob on TCP and terminates; bob sees alice's unavailable presence
 // (bosh-requirements B-161, B-166, B-221, B-227, B-230, B-270).
-func TestStropheOverBOSH(t *testing.T) {
+func TestB270_B161_B166_StropheOverBOSH(t *testing.T) {
 	install(t)
 	a, cfg := startServer(t)
 	bob := dialBob(t, a, cfg)
