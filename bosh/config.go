@@ -14,7 +14,11 @@ type Config struct {
 	// MaxHold caps the client's 'hold' (XEP-0124 §7.2); 2 by default.
 	MaxHold int
 	// Inactivity is the 'inactivity' granted to non-polling sessions
-	// (XEP-0124 §10); 60 s by default.
+	// (XEP-0124 §10); 60 s by default: a little more than a comfortable
+	// round trip under difficult network conditions (a mobile client
+	// switching networks), short enough that a vanished client's contacts
+	// see it go offline within a minute (B-105, B-106). Polling sessions get
+	// more (B-098). The clock is monotonic (B-108).
 	Inactivity time.Duration
 	// MaxPause is the advertised 'maxpause' (XEP-0124 §10); 300 s in
 	// DefaultConfig. Zero (or negative) disables pausing: no 'maxpause' is

@@ -109,7 +109,7 @@ func TestCreationAttributes(t *testing.T) {
 		{id: "B-041", extra: "-xmpp:version", want: map[string]string{"xmpp:version": "1.0"}},
 		{id: "B-053_B-130", extra: "ack='7'", want: map[string]string{"ack": "=R"}},
 		{id: "B-055", extra: "", want: map[string]string{"accept": "gzip,deflate"}},
-		{id: "B-056", extra: "", want: map[string]string{"charsets": "!"}},
+		{id: "B-056_B-198_B-199", extra: "", want: map[string]string{"charsets": "!"}},
 		{id: "B-068", extra: "rid='0'", term: condBadRequest},
 		{id: "B-068", extra: "rid='-5'", term: condBadRequest},
 		{id: "B-068", extra: "rid='abc'", term: condBadRequest},

@@ -81,7 +81,7 @@ func TestXEP0206(t *testing.T) {
 			t.Fatal(r)
 		}
 	})
-	t.Run("B-209_B-216_B-218_B-219_features", func(t *testing.T) {
+	t.Run("B-209_B-216_B-218_B-219_B-220_features", func(t *testing.T) {
 		t.Parallel()
 		h := h.sub(t)
 		c := h.create("")
