@@ -47,7 +47,10 @@ func (h *Handler) creation(w http.ResponseWriter, r *http.Request, b *reqBody, r
 		return
 	}
 	secure, ip := h.clientInfo(r)
-	info := server.TransportInfo{Kind: "bosh", RemoteAddr: ip, TLS: r.TLS, Secure: secure}
+	// No TLS state: a BOSH session spans many HTTP connections, so the
+	// channel bindings of the creation request's connection would not bind
+	// the later ones (no SCRAM-*-PLUS over BOSH); Secure still says HTTPS.
+	info := server.TransportInfo{Kind: "bosh", RemoteAddr: ip, Secure: secure}
 	resp := h.create(b, rid, info, secure, ip)
 	ct := ""
 	if !resp.final && resp.status == http.StatusOK {
