@@ -1,0 +1,303 @@
+// Package robust checks that bad input gets a clear answer and loses
+// nothing: the real server runs in-process on a loopback port and raw XML
+// is written to it over TCP; each test asserts the exact stream error
+// (RFC 6120 §4.9.3), stanza error (§8.3.3) or SASL failure (§6.5) the
+// server answers with, and that the server keeps serving afterwards.
+package robust
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/beevik/etree"
+	"github.com/rs/zerolog"
+
+	"github.com/parley-xmpp/parley/app"
+	"github.com/parley-xmpp/parley/config"
+	"github.com/parley-xmpp/parley/internal/pgtest"
+	psasl "github.com/parley-xmpp/parley/server/sasl"
+	"github.com/parley-xmpp/parley/server/stream"
+	"github.com/parley-xmpp/parley/storage"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// ioTimeout bounds every read and write of a test client: a server that
+// hangs fails the test instead of blocking it.
+const ioTimeout = 5 * time.Second
+
+// server is a running app on loopback.
+type server struct {
+	t   *testing.T
+	app *app.App
+	cfg *config.Config
+}
+
+// start runs the app on 127.0.0.1 port 0 with a temp SQLite file (or the
+// PostgreSQL database pgDSN when set), PLAIN allowed without TLS.
+func start(t *testing.T, pgDSN string, edit func(*config.Config)) *server {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := config.Default()
+	cfg.Domains = []string{"localhost"}
+	cfg.DataDir = dir
+	cfg.Storage.Driver, cfg.Storage.DSN = "sqlite", filepath.Join(dir, "parley.db")
+	if pgDSN != "" {
+		cfg.Storage.Driver, cfg.Storage.DSN = "postgres", pgDSN
+	}
+	cfg.C2S.Listen = []string{"127.0.0.1:0"}
+	cfg.C2S.RequireTLS = false
+	cfg.HTTP.Listen = []string{"127.0.0.1:0"}
+	cfg.HTTP.TLSListen = []string{}
+	cfg.Auth.SCRAMIterations = psasl.DefaultIterations
+	if edit != nil {
+		edit(cfg)
+	}
+	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)
+	ctx := context.Background()
+	a, err := app.New(ctx, cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(ctx); err != nil {
+		a.Shutdown(ctx)
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := a.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	})
+	return &server{t: t, app: a, cfg: cfg}
+}
+
+// addr is the first c2s listener.
+func (s *server) addr() string { return s.app.C2SAddrs()[0].String() }
+
+// addUser creates local@localhost as `parley user add` does.
+func (s *server) addUser(local, password string) {
+	s.t.Helper()
+	creds, err := psasl.NewCredentials(password, s.cfg.Auth.SCRAMIterations)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	var sc []storage.Credential
+	for _, c := range creds {
+		sc = append(sc, storage.Credential{Hash: c.Hash, Salt: c.Salt, Iterations: c.Iterations, StoredKey: c.StoredKey, ServerKey: c.ServerKey})
+	}
+	if err := s.app.Store().CreateAccount(context.Background(), "localhost", local, sc); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// client is a raw TCP client: it writes XML text and reads the server's
+// stream with the stream decoder, one top-level element at a time.
+type client struct {
+	t   *testing.T
+	c   net.Conn
+	dec *stream.Decoder
+}
+
+// StreamHeader is a well-formed initial stream header to localhost.
+const StreamHeader = `<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>`
+
+// dial connects to the server without sending anything.
+func (s *server) dial() *client {
+	s.t.Helper()
+	c, err := net.DialTimeout("tcp", s.addr(), ioTimeout)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Cleanup(func() { c.Close() })
+	return &client{t: s.t, c: c, dec: stream.NewDecoder(c, stream.TCPOptions(1<<20))}
+}
+
+// open connects and negotiates up to the first stream features.
+func (s *server) open() *client {
+	s.t.Helper()
+	cl := s.dial()
+	cl.send(StreamHeader)
+	cl.header()
+	cl.expect("features")
+	return cl
+}
+
+// login opens a stream, authenticates local with PLAIN and binds the
+// resource "r".
+func (s *server) login(local, password string) *client {
+	s.t.Helper()
+	cl := s.open()
+	cl.auth("PLAIN", plain(local, password))
+	if el := cl.next(); el.Tag != "success" {
+		s.t.Fatalf("login %s: got %s, want <success/>", local, stream.String(el))
+	}
+	cl.restart()
+	cl.send(`<iq type='set' id='bind1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>r</resource></bind></iq>`)
+	if el := cl.next(); el.Tag != "iq" || el.SelectAttrValue("type", "") != "result" {
+		s.t.Fatalf("bind: got %s", stream.String(el))
+	}
+	return cl
+}
+
+// plain is the base64 PLAIN initial response of local and password.
+func plain(local, password string) string {
+	return base64.StdEncoding.EncodeToString([]byte("\x00" + local + "\x00" + password))
+}
+
+// auth sends <auth/> with the given mechanism and base64 text.
+func (cl *client) auth(mech, b64 string) {
+	cl.send(fmt.Sprintf(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='%s'>%s</auth>`, mech, b64))
+}
+
+// restart opens a new stream after SASL success (RFC 6120 §6.4.6).
+func (cl *client) restart() {
+	cl.t.Helper()
+	cl.dec.Reset(cl.c)
+	cl.send(StreamHeader)
+	cl.header()
+	cl.expect("features")
+}
+
+// send writes raw XML text.
+func (cl *client) send(s string) {
+	cl.t.Helper()
+	cl.c.SetWriteDeadline(time.Now().Add(ioTimeout))
+	if _, err := io.WriteString(cl.c, s); err != nil {
+		cl.t.Fatalf("write: %v", err)
+	}
+}
+
+// header reads the server's stream header.
+func (cl *client) header() stream.Header {
+	cl.t.Helper()
+	cl.c.SetReadDeadline(time.Now().Add(ioTimeout))
+	h, err := cl.dec.Header()
+	if err != nil {
+		cl.t.Fatalf("reading the response header: %v", err)
+	}
+	return h
+}
+
+// next reads the next top-level element.
+func (cl *client) next() *etree.Element {
+	cl.t.Helper()
+	el, err := cl.nextErr()
+	if err != nil {
+		cl.t.Fatalf("reading: %v", err)
+	}
+	return el
+}
+
+func (cl *client) nextErr() (*etree.Element, error) {
+	cl.c.SetReadDeadline(time.Now().Add(ioTimeout))
+	return cl.dec.Next()
+}
+
+// expect reads the next element and checks its name.
+func (cl *client) expect(tag string) *etree.Element {
+	cl.t.Helper()
+	el := cl.next()
+	if el.Tag != tag {
+		cl.t.Fatalf("got %s, want <%s/>", stream.String(el), tag)
+	}
+	return el
+}
+
+// streamError reads until the stream error, checks its condition (in the
+// xmpp-streams namespace, RFC 6120 §4.9.2), then checks that the server
+// closes the stream (RFC 6120 §4.9.1.1) and the connection.
+func (cl *client) streamError(want stream.Condition) {
+	cl.t.Helper()
+	for {
+		el, err := cl.nextErr()
+		if err != nil {
+			cl.t.Fatalf("want <%s/> stream error, got read error %v", want, err)
+		}
+		if el.Tag != "error" || el.NamespaceURI() != stream.NSStream && el.SelectAttrValue("xmlns", "") != stream.NSStream {
+			continue // output queued before the error
+		}
+		cond := firstChild(el)
+		if cond == nil || cond.Tag != string(want) || cond.SelectAttrValue("xmlns", "") != stream.NSStreamErrors {
+			cl.t.Fatalf("got stream error %s, want <%s/>", stream.String(el), want)
+		}
+		break
+	}
+	cl.closed()
+}
+
+// closed checks that the server closed its stream and then the connection.
+func (cl *client) closed() {
+	cl.t.Helper()
+	if el, err := cl.nextErr(); !errors.Is(err, io.EOF) {
+		cl.t.Fatalf("after the error: got %v %v, want the closing tag", el, err)
+	}
+	cl.c.SetReadDeadline(time.Now().Add(ioTimeout))
+	if n, err := cl.c.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
+		cl.t.Fatalf("after the closing tag: read %d bytes, %v; want EOF", n, err)
+	}
+}
+
+// saslFailure reads a SASL <failure/> and checks its condition (RFC 6120
+// §6.5).
+func (cl *client) saslFailure(want psasl.Condition) {
+	cl.t.Helper()
+	el := cl.expect("failure")
+	if el.SelectAttrValue("xmlns", "") != psasl.NS {
+		cl.t.Fatalf("failure in the wrong namespace: %s", stream.String(el))
+	}
+	if c := firstChild(el); c == nil || c.Tag != string(want) {
+		cl.t.Fatalf("got %s, want <%s/>", stream.String(el), want)
+	}
+}
+
+// stanzaError reads the next stanza and checks that it is an error of the
+// given kind, id and condition (RFC 6120 §8.3).
+func (cl *client) stanzaError(kind, id, cond string) *etree.Element {
+	cl.t.Helper()
+	el := cl.expect(kind)
+	if el.SelectAttrValue("type", "") != "error" || el.SelectAttrValue("id", "") != id {
+		cl.t.Fatalf("got %s, want a %s error with id %q", stream.String(el), kind, id)
+	}
+	e := el.SelectElement("error")
+	if e == nil {
+		cl.t.Fatalf("no <error/> in %s", stream.String(el))
+	}
+	for _, c := range e.ChildElements() {
+		if c.Tag == cond && c.SelectAttrValue("xmlns", "") == "urn:ietf:params:xml:ns:xmpp-stanzas" {
+			return el
+		}
+	}
+	cl.t.Fatalf("got %s, want <%s/>", stream.String(el), cond)
+	return nil
+}
+
+// ping sends an XEP-0199 ping to the server and waits for the result:
+// the session survived what came before.
+func (cl *client) ping(id string) {
+	cl.t.Helper()
+	cl.send(`<iq type='get' to='localhost' id='` + id + `'><ping xmlns='urn:xmpp:ping'/></iq>`)
+	el := cl.expect("iq")
+	if el.SelectAttrValue("type", "") != "result" || el.SelectAttrValue("id", "") != id {
+		cl.t.Fatalf("ping: got %s", stream.String(el))
+	}
+}
+
+func firstChild(el *etree.Element) *etree.Element {
+	if cs := el.ChildElements(); len(cs) > 0 {
+		return cs[0]
+	}
+	return nil
+}
+
+// big returns n bytes of text.
+func big(n int) string { return strings.Repeat("x", n) }
