@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/beevik/etree"
@@ -36,6 +37,10 @@ type conn struct {
 
 	closeOnce sync.Once
 	closeErr  *stream.Error // set before closing is closed
+	// aborted is set when the session is closed as a slow consumer: the
+	// client reads nothing, so nothing more is written (what is still
+	// queued goes to the undeliverable hook at Session.End).
+	aborted atomic.Bool
 
 	wmu        sync.Mutex // guards nc, headerSent, buf, batch
 	nc         net.Conn
@@ -89,7 +94,17 @@ func (c *conn) serve() {
 	c.sess.Close(nil) // no-op when the core closed first
 	close(c.done)
 	<-c.written
-	c.linger()
+	<-c.closing // Close was called, by the line above or by the core
+	var ne net.Error
+	waited := errors.As(reason, &ne) && ne.Timeout() // finish's read deadline passed
+	if c.closeErr != nil {
+		reason = c.closeErr // the server's reason wins
+	}
+	if waited {
+		c.closeSockets()
+	} else {
+		c.linger()
+	}
 	c.sess.End(reason)
 }
 
@@ -142,12 +157,25 @@ func (c *conn) readError(err error) error {
 // then closes the socket (closing at once could reset the connection
 // before the client read the stream error).
 func (c *conn) linger() {
+	if !c.aborted.Load() {
+		c.wmu.Lock()
+		nc := c.nc
+		c.wmu.Unlock()
+		nc.SetReadDeadline(time.Now().Add(lingerTimeout))
+		io.Copy(io.Discard, io.LimitReader(nc, 64<<10))
+	}
+	c.closeSockets()
+}
+
+// closeSockets closes the connection: the TLS layer first (its
+// close_notify), unless the client reads nothing.
+func (c *conn) closeSockets() {
 	c.wmu.Lock()
 	nc := c.nc
 	c.wmu.Unlock()
-	nc.SetReadDeadline(time.Now().Add(lingerTimeout))
-	io.Copy(io.Discard, io.LimitReader(nc, 64<<10))
-	nc.Close()
+	if !c.aborted.Load() {
+		nc.Close()
+	}
 	c.raw.Close()
 }
 
@@ -192,6 +220,9 @@ func (c *conn) writeLoop() {
 func (c *conn) finish() {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	if c.aborted.Load() {
+		return
+	}
 	if !c.headerSent { // RFC 6120 §4.9.1.1: a header precedes the error
 		c.writeHeaderLocked(stream.ResponseHeader{ID: c.sess.ID(), From: c.defaultDomain(), Version: "1.0"})
 	}
@@ -225,6 +256,9 @@ func (c *conn) flush(tail []byte) error {
 // flushLocked drains the session and writes in one syscall where
 // possible. Precondition: c.wmu held.
 func (c *conn) flushLocked(tail []byte) error {
+	if c.aborted.Load() {
+		return errAborted // leave the queue to Session.End
+	}
 	c.batch = c.sess.Drain(c.batch[:0])
 	c.buf.Reset()
 	for _, el := range c.batch {
@@ -240,10 +274,19 @@ func (c *conn) flushLocked(tail []byte) error {
 
 // write writes b with the write deadline. Precondition: c.wmu held.
 func (c *conn) write(b []byte) error {
+	if c.aborted.Load() {
+		return errAborted
+	}
 	c.nc.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
+	if c.aborted.Load() { // Close's deadline may have come before ours
+		c.nc.SetWriteDeadline(time.Now())
+	}
 	_, err := c.nc.Write(b)
 	return err
 }
+
+// errAborted is returned by writes after a slow consumer was closed.
+var errAborted = errors.New("c2s: connection aborted")
 
 func (c *conn) writeHeaderLocked(h stream.ResponseHeader) {
 	c.headerSent = true
@@ -267,10 +310,17 @@ func (c *conn) OpenStream(h stream.ResponseHeader) {
 	c.writeHeaderLocked(h)
 }
 
-// Close implements server.Transport; the write loop does the writing.
+// Close implements server.Transport; the write loop does the writing. A
+// slow consumer (server.ErrSlowConsumer) is cut off at once instead: a
+// write blocked on its full socket is interrupted and the read loop
+// stops, so it does not hold the connection for the write timeout.
 func (c *conn) Close(err *stream.Error) {
 	c.closeOnce.Do(func() {
 		c.closeErr = err
+		if err == server.ErrSlowConsumer {
+			c.aborted.Store(true)
+			c.raw.SetDeadline(time.Now())
+		}
 		close(c.closing)
 	})
 }

@@ -171,14 +171,18 @@ func (s *Session) saslSuccess(additional []byte) Step {
 // saslFail sends <failure/>; counted failures are throttled per
 // connection (closing with <policy-violation/>, RFC 6120 §6.4.5) and per
 // IP address.
+//
+// The failure is counted before <failure/> is queued, so that a client
+// retrying on a new connection as soon as it reads it is already refused.
 func (s *Session) saslFail(f *sasl.Failure, counted bool) Step {
-	s.send(f.Element())
 	if !counted {
+		s.send(f.Element())
 		return StepContinue
 	}
 	s.log.Info().Str("condition", string(f.Condition)).Msg("authentication failed")
 	s.core.throttle.fail(s.ip())
 	s.failures++
+	s.send(f.Element())
 	if s.failures >= s.core.opts.MaxConnFailures {
 		s.Close(stream.NewError(stream.PolicyViolation, "too many failed authentication attempts"))
 		return StepClose

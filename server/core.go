@@ -18,6 +18,7 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/beevik/etree"
@@ -71,6 +72,7 @@ type Core struct {
 	router   *Router
 	throttle *throttle
 	creds    *credCache
+	panics   atomic.Int64 // recovered panics (recover.go)
 
 	mu       sync.Mutex // guards the fields below
 	sessions map[*Session]struct{}

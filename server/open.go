@@ -23,7 +23,8 @@ const (
 // open the response stream and the stream features are queued. Header
 // errors are stream errors (RFC 6120 §4.9.1.1: the response header is
 // sent first).
-func (s *Session) Open(h stream.Header) Step {
+func (s *Session) Open(h stream.Header) (step Step) {
+	defer s.recoverSession(&step)
 	if s.isClosing() {
 		return StepClose
 	}
@@ -84,7 +85,8 @@ func (s *Session) checkHeader(h stream.Header) (string, *stream.Error) {
 }
 
 // Receive handles one top-level element from the client, in order.
-func (s *Session) Receive(el *etree.Element) Step {
+func (s *Session) Receive(el *etree.Element) (step Step) {
+	defer s.recoverSession(&step)
 	if s.isClosing() {
 		return StepClose
 	}

@@ -265,14 +265,14 @@ func (s *Session) End(reason error) {
 		s.core.mu.Lock()
 		fn := s.core.undeliv
 		s.core.mu.Unlock()
-		fn(s, stanzas)
+		s.core.safely("undeliverable hook", func() { fn(s, stanzas) })
 	}
 	if bound {
 		s.core.mu.Lock()
 		hooks := s.core.onEnd
 		s.core.mu.Unlock()
 		for _, h := range hooks {
-			h(s, reason)
+			s.core.safely("session end hook", func() { h(s, reason) })
 		}
 	}
 }

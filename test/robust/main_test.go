@@ -23,6 +23,7 @@ import (
 	"github.com/parley-xmpp/parley/app"
 	"github.com/parley-xmpp/parley/config"
 	"github.com/parley-xmpp/parley/internal/pgtest"
+	"github.com/parley-xmpp/parley/server/jid"
 	psasl "github.com/parley-xmpp/parley/server/sasl"
 	"github.com/parley-xmpp/parley/server/stream"
 	"github.com/parley-xmpp/parley/storage"
@@ -72,6 +73,9 @@ func start(t *testing.T, pgDSN string, edit func(*config.Config)) *server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
+		if n := a.Core().Panics(); n != 0 {
+			t.Errorf("the server recovered from %d panics: see the log", n)
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := a.Shutdown(ctx); err != nil {
@@ -301,3 +305,5 @@ func firstChild(el *etree.Element) *etree.Element {
 
 // big returns n bytes of text.
 func big(n int) string { return strings.Repeat("x", n) }
+
+func mustJID(s string) jid.JID { return jid.MustParse(s) }
