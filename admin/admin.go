@@ -8,6 +8,11 @@
 // ends its sessions with <not-authorized/>, a password change with
 // <reset/> (RFC 6120 §4.9.3). The reply is one JSON line
 // {"ok":true,"sessions":N} or {"ok":false,"error":"..."}.
+//
+// With PostgreSQL the same lines also travel as notifications on the
+// storage.AdminChannel channel (LISTEN/NOTIFY), so that a CLI with no
+// access to the socket (another machine, another data directory) still
+// reaches every server using the database; see Server.Subscribe.
 package admin
 
 import (
@@ -123,20 +128,24 @@ func (s *Server) serve(c net.Conn) {
 	sc.Buffer(make([]byte, 4096), 64<<10)
 	enc := json.NewEncoder(c)
 	for sc.Scan() {
-		var req Request
-		var resp Response
-		if err := json.Unmarshal(sc.Bytes(), &req); err != nil {
-			resp.Error = "invalid JSON"
-		} else {
-			resp = s.Do(req)
-		}
-		if enc.Encode(resp) != nil {
+		if enc.Encode(s.Apply(sc.Bytes())) != nil {
 			return
 		}
 	}
 }
 
-// Do applies one request.
+// Apply decodes one JSON request and applies it.
+func (s *Server) Apply(line []byte) Response {
+	var req Request
+	if err := json.Unmarshal(line, &req); err != nil {
+		return Response{Error: "invalid JSON"}
+	}
+	return s.Do(req)
+}
+
+// Do applies one request. Applying a request twice is harmless (the
+// second kick finds no session), so a change may arrive both through the
+// socket and through storage notifications.
 func (s *Server) Do(req Request) Response {
 	if req.Op != "kick" {
 		return Response{Error: "unknown op " + req.Op}

@@ -10,6 +10,7 @@ import (
 	"github.com/parley-xmpp/parley/c2s"
 	"github.com/parley-xmpp/parley/server"
 	"github.com/parley-xmpp/parley/server/tlsutil"
+	"github.com/parley-xmpp/parley/storage"
 )
 
 // xmppParts are the session core and the parts around it.
@@ -69,6 +70,9 @@ func (a *App) startXMPP(_ context.Context) error {
 	}
 	a.xmpp.admin = adm
 	a.started("admin socket", func(context.Context) error { return adm.Close() })
+	if err := a.subscribeAdmin(adm); err != nil {
+		return err
+	}
 	registerIM(core, adm, a.log)
 
 	srv := c2s.New(core, c2s.Config{
@@ -85,5 +89,27 @@ func (a *App) startXMPP(_ context.Context) error {
 	a.xmpp.c2s = srv
 	a.c2sAddrs = srv.Addrs()
 	a.started("c2s", srv.Shutdown)
+	return nil
+}
+
+// subscribeAdmin applies admin changes notified through storage
+// (PostgreSQL LISTEN/NOTIFY) when the backend carries notifications, so
+// that a CLI that cannot reach the admin socket still ends sessions live.
+func (a *App) subscribeAdmin(adm *admin.Server) error {
+	n, ok := a.store.(storage.Notifier)
+	if !ok {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done, err := adm.Subscribe(ctx, n)
+	if err != nil {
+		cancel()
+		return fmt.Errorf("admin notifications: %w", err)
+	}
+	a.started("admin notifications", func(context.Context) error {
+		cancel()
+		<-done
+		return nil
+	})
 	return nil
 }

@@ -192,7 +192,7 @@ func mirror(u *userCtx, contact string, sub storage.Subscription) error {
 	if err != nil {
 		return err
 	}
-	kick(u.e.ctx, u.log, u.cfg, cj, "roster")
+	kick(u.e.ctx, u.log, u.cfg, u.store, cj, "roster")
 	fmt.Fprintf(u.e.stdout, "%s in the roster of %s with subscription %s (roster version %d)\n", u.j.Bare(), cj, want, ver)
 	return nil
 }

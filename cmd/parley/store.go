@@ -95,7 +95,7 @@ type userCtx struct {
 }
 
 // kick notifies a running server that the account changed.
-func (u *userCtx) kick(reason string) { kick(u.e.ctx, u.log, u.cfg, u.j, reason) }
+func (u *userCtx) kick(reason string) { kick(u.e.ctx, u.log, u.cfg, u.store, u.j, reason) }
 
 // withUser loads the configuration, parses the account address s and opens
 // (and migrates) the database for fn.
