@@ -239,7 +239,7 @@ func TestStreamAttributes(t *testing.T) {
 			n++
 			if m := r.root.FindElement("message"); m != nil {
 				if m.SelectAttrValue("xml:lang", "") != "de" {
-					t.Logf("B-025 (core): message without xml:lang='de': %s", r.raw)
+					t.Errorf("B-025: message without xml:lang='de': %s", r.raw)
 				}
 				return
 			}

@@ -130,3 +130,15 @@ func (c *Core) bounceUndeliverable(_ *Session, els []*etree.Element) {
 
 func errBadRequest() error   { return stanza.NewError(stanza.BadRequest, "") }
 func errItemNotFound() error { return stanza.NewError(stanza.ItemNotFound, "") }
+
+// Undeliverable takes back stanzas the transport drained from this session
+// but could not hand to the client (a BOSH response whose client stopped
+// polling, XEP-0206 §7). They go where stanzas queued for an ending session
+// go: the undeliverable hook (offline storage for messages, an error to the
+// sender for IQ get/set; RFC 6121 §8.5). The transport calls it before End.
+func (s *Session) Undeliverable(els []*etree.Element) {
+	if len(els) == 0 {
+		return
+	}
+	s.core.undeliverable(s, els)
+}

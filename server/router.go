@@ -147,6 +147,10 @@ func (r *Router) Route(ctx context.Context, from *Session, st *stanza.Stanza) *s
 		st.El.CreateAttr("from", me.String())
 		st.From = me
 	}
+	if st.Lang == "" && from.lang != "" { // RFC 6120 §4.7.4: the stream's language
+		st.El.CreateAttr("xml:lang", from.lang)
+		st.Lang = from.lang
+	}
 	if st.To.IsZero() {
 		switch st.Kind {
 		case stanza.KindMessage:
