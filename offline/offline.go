@@ -142,7 +142,10 @@ func storable(el *etree.Element) bool {
 }
 
 // store keeps a message for later (XEP-0160 §4); over the limit the
-// sender gets <service-unavailable/> (XEP-0160 §5). A message not worth
+// sender gets <service-unavailable/> (XEP-0160 §5). When storage fails
+// (a database outage) the sender gets a wait-type
+// <internal-server-error/> (RFC 6120 §8.3.3.6, §8.3.2 "wait": retry after
+// waiting), not the permanent service-unavailable. A message not worth
 // keeping (storable) is dropped silently.
 func (o *Service) store(ctx context.Context, user jid.JID, st *stanza.Stanza) {
 	if !storable(st.El) {
@@ -155,16 +158,22 @@ func (o *Service) store(ctx context.Context, user jid.JID, st *stanza.Stanza) {
 		o.bounce(ctx, st, stanza.ServiceUnavailable)
 	default:
 		o.log().Error().Err(err).Str("jid", user.String()).Msg("offline: cannot store message")
-		o.bounce(ctx, st, stanza.ServiceUnavailable)
+		o.reply(ctx, st, &stanza.Error{Type: stanza.Wait, Condition: stanza.InternalServerError})
 	}
 }
 
-// bounce answers st with an error, never an error with an error.
+// bounce answers st with an error of condition c, never an error with an
+// error.
 func (o *Service) bounce(ctx context.Context, st *stanza.Stanza, c stanza.Condition) {
+	o.reply(ctx, st, stanza.NewError(c, ""))
+}
+
+// reply answers st with e, never an error with an error.
+func (o *Service) reply(ctx context.Context, st *stanza.Stanza, e *stanza.Error) {
 	if st.Type == "error" || st.From.IsZero() {
 		return
 	}
-	o.core.Router().Deliver(ctx, stanza.ErrorReply(st, stanza.NewError(c, "")))
+	o.core.Router().Deliver(ctx, stanza.ErrorReply(st, e))
 }
 
 // Flush delivers the stored messages of a session's user to it, in

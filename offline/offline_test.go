@@ -86,7 +86,8 @@ func TestOfflineStorage(t *testing.T) {
 	r.Send(`<message to='juliet@localhost' type='chat' id='o1'><body>one</body></message>`)
 	r.Send(`<message to='juliet@localhost' id='o2'><body>two</body></message>`)
 	r.Send(`<message to='juliet@localhost' type='chat' id='o3'><body>three</body></message>`)
-	r.Expect(`id="o3"|type="error"|<service-unavailable`)
+	// Over the limit: a permanent error (XEP-0160 §5).
+	r.Expect(`id="o3"|type="error"|<error type="cancel"><service-unavailable`)
 	r.Send(`<message to='juliet@localhost' type='headline' id='o4'><body>h</body></message>`)
 	r.ExpectNone()
 
@@ -167,4 +168,21 @@ func TestFlushInBatches(t *testing.T) {
 	j.Expect(`<presence`, `id="b5"`)
 	j.Send(`<presence/>`)
 	j.Expect(`<presence`)
+}
+
+// TestStorageFailure checks that a message that cannot be stored because
+// storage fails (the database is gone) is answered with a wait-type
+// <internal-server-error/> (RFC 6120 §8.3.3.6), so the sender may retry,
+// not with the permanent <service-unavailable/> of the per-user limit.
+func TestStorageFailure(t *testing.T) {
+	core := setup(t, 0)
+	r := online(t, core, "romeo", "orchard", "0")
+	if err := core.Store().Close(); err != nil {
+		t.Fatal(err)
+	}
+	r.Send(`<message to='juliet@localhost' type='chat' id='d1'><body>are you there?</body></message>`)
+	out := r.Expect(`id="d1"|type="error"|<error type="wait"><internal-server-error xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error>`)
+	if strings.Contains(out[0], "service-unavailable") {
+		t.Fatalf("got %s, want only internal-server-error", out[0])
+	}
 }
