@@ -7,6 +7,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/parley-xmpp/parley/admin"
+	"github.com/parley-xmpp/parley/config"
 	"github.com/parley-xmpp/parley/offline"
 	"github.com/parley-xmpp/parley/presence"
 	"github.com/parley-xmpp/parley/roster"
@@ -20,14 +21,15 @@ import (
 // message delivery with offline storage, vCards and private XML. A
 // "roster" notification on the admin socket (adm may be nil) pushes the
 // roster changes made in storage to the user's interested resources.
+// The per-user limits come from the [im] section of the configuration.
 // Call after RegisterServices and before the transports start.
-func registerIM(core *server.Core, adm *admin.Server, log zerolog.Logger) {
-	rs := roster.New(core, roster.Options{})
+func registerIM(core *server.Core, limits config.IM, adm *admin.Server, log zerolog.Logger) {
+	rs := roster.New(core, roster.Options{MaxItems: limits.RosterMaxItems})
 	rs.Register()
 	ps := presence.New(core, rs)
 	ps.Register()
-	offline.New(core, offline.Options{}).Register(ps)
-	vcard.New(core, vcard.Options{}).Register()
+	offline.New(core, offline.Options{Limit: limits.OfflineMaxMessages}).Register(ps)
+	vcard.New(core, vcard.Options{MaxSize: limits.VCardMaxBytes}).Register()
 	if adm == nil {
 		return
 	}

@@ -73,7 +73,7 @@ func (a *App) startXMPP(_ context.Context) error {
 	if err := a.subscribeAdmin(adm); err != nil {
 		return err
 	}
-	registerIM(core, adm, a.log)
+	registerIM(core, a.cfg.IM, adm, a.log)
 
 	srv := c2s.New(core, c2s.Config{
 		Listen:           a.cfg.C2S.Listen,

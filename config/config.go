@@ -47,6 +47,7 @@ type Config struct {
 	TLS     TLS     `toml:"tls"`
 	Log     Log     `toml:"log"`
 	Auth    Auth    `toml:"auth"`
+	IM      IM      `toml:"im"`
 	Disco   Disco   `toml:"disco"`
 	Debug   Debug   `toml:"debug"`
 	Web     Web     `toml:"web"`
@@ -148,6 +149,19 @@ type Auth struct {
 	FailureWindow Duration `toml:"failure_window"`
 }
 
+// IM configures per-user limits of the instant messaging services.
+type IM struct {
+	// RosterMaxItems is the most items a roster may hold; adding one more
+	// is refused with <not-allowed/> (RFC 6121 §2.3.3).
+	RosterMaxItems int `toml:"roster_max_items"`
+	// OfflineMaxMessages is the most messages kept for a user while
+	// offline (XEP-0160 §5: the next one is bounced).
+	OfflineMaxMessages int `toml:"offline_max_messages"`
+	// VCardMaxBytes is the largest vCard (XEP-0054) or private XML
+	// (XEP-0049) payload of a user, in bytes of serialised XML.
+	VCardMaxBytes int `toml:"vcard_max_bytes"`
+}
+
 // Disco configures service discovery answers.
 type Disco struct {
 	// HideVersion hides the server version (XEP-0092) from clients.
@@ -216,6 +230,7 @@ func Default() *Config {
 		},
 		Log:   Log{Level: "info"},
 		Auth:  Auth{SCRAMIterations: 4096, MaxFailures: 5, FailureWindow: Duration{5 * time.Minute}},
+		IM:    IM{RosterMaxItems: 1000, OfflineMaxMessages: 1000, VCardMaxBytes: 128 << 10},
 		Debug: Debug{},
 		Web:   Web{Enabled: true, Title: "Parley"},
 	}

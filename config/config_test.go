@@ -171,6 +171,10 @@ func TestStrictErrors(t *testing.T) {
 		{"bosh path", "[bosh]\npath = \"http-bind\"\n", []string{":2: bosh.path:"}},
 		{"cors", "[bosh]\ncors_origins = [\"example.com\"]\n", []string{":2: bosh.cors_origins:"}},
 		{"stanza size", "[c2s]\nmax_stanza_size = 100\n", []string{":2: c2s.max_stanza_size: expected at least 10000"}},
+		{"roster items", "[im]\nroster_max_items = 0\n", []string{":2: im.roster_max_items: expected 1 to 100000 items, got 0"}},
+		{"offline messages", "[im]\noffline_max_messages = 100001\n", []string{":2: im.offline_max_messages: expected 1 to 100000 messages"}},
+		{"vcard bytes", "[im]\nvcard_max_bytes = -1\n", []string{":2: im.vcard_max_bytes: expected 1 to 16777216 bytes, got -1"}},
+		{"im unknown", "[im]\nroster_items = 5\n", []string{":2: im.roster_items: unknown key"}},
 		{"two problems", "[c2s]\nout_queue = 0\n[log]\nlevel = \"x\"\n", []string{":2: c2s.out_queue", ":4: log.level"}},
 	}
 	for _, tc := range cases {

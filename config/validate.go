@@ -16,6 +16,12 @@ const (
 	MinSCRAMIterations = 4096
 	// MinStanzaSize is RFC 6120 §13.12's smallest allowed stanza limit.
 	MinStanzaSize = 10000
+	// MaxRosterItems is the largest allowed im.roster_max_items.
+	MaxRosterItems = 100_000
+	// MaxOfflineMessages is the largest allowed im.offline_max_messages.
+	MaxOfflineMessages = 100_000
+	// MaxVCardBytes is the largest allowed im.vcard_max_bytes (16 MiB).
+	MaxVCardBytes = 16 << 20
 )
 
 // Validate checks every value and normalises the domains (lowercase, IDNA,
@@ -46,6 +52,7 @@ func (c *Config) Validate() error {
 		fmt.Sprintf("expected an integer from %d to 10000000, got %d", MinSCRAMIterations, a.SCRAMIterations))
 	v.check(a.MaxFailures >= 0, "auth.max_failures", fmt.Sprintf("expected 0 (no limit) or more, got %d", a.MaxFailures))
 	v.positive("auth.failure_window", a.FailureWindow)
+	c.validateIM(v)
 	if c.Debug.PprofListen != "" {
 		v.check(isLoopbackAddr(c.Debug.PprofListen), "debug.pprof_listen",
 			fmt.Sprintf(`expected a loopback host:port such as "127.0.0.1:6060", got %q`, c.Debug.PprofListen))
@@ -153,6 +160,18 @@ func (c *Config) validateBOSH(v *validator) {
 		v.check(err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "", "bosh.redirect",
 			fmt.Sprintf(`expected an http(s) URL such as "https://example.com/", got %q`, b.Redirect))
 	}
+}
+
+func (c *Config) validateIM(v *validator) {
+	m := c.IM
+	v.between("im.roster_max_items", m.RosterMaxItems, 1, MaxRosterItems, "items")
+	v.between("im.offline_max_messages", m.OfflineMaxMessages, 1, MaxOfflineMessages, "messages")
+	v.between("im.vcard_max_bytes", m.VCardMaxBytes, 1, MaxVCardBytes, "bytes")
+}
+
+// between checks that n is an integer from lo to hi.
+func (v *validator) between(key string, n, lo, hi int, unit string) {
+	v.check(n >= lo && n <= hi, key, fmt.Sprintf("expected %d to %d %s, got %d", lo, hi, unit, n))
 }
 
 // addrs checks host:port listen addresses; port 0 picks a free port.
