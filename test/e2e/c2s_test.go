@@ -18,6 +18,9 @@ import (
 	"mellium.im/xmpp/jid"
 	"mellium.im/xmpp/ping"
 	"mellium.im/xmpp/stanza"
+
+	"github.com/parley-xmpp/parley/admin"
+	"github.com/parley-xmpp/parley/internal/testserver"
 )
 
 // client is a logged-in mellium session serving incoming stanzas.
@@ -35,12 +38,12 @@ type bodyMessage struct {
 // dial connects over TCP, negotiates STARTTLS, authenticates with
 // SCRAM-SHA-256 and binds a resource.
 func dial(ctx context.Context, srv *server, user, password string) (*xmpp.Session, error) {
-	conn, err := net.Dial("tcp", srv.addr())
+	conn, err := net.Dial("tcp", srv.C2SAddr())
 	if err != nil {
 		return nil, err
 	}
 	s, err := xmpp.NewClientSession(ctx, jid.MustParse(user+"@localhost"), conn,
-		xmpp.StartTLS(srv.tlsConfig()),
+		xmpp.StartTLS(srv.tls),
 		xmpp.SASL("", password, sasl.ScramSha256),
 		xmpp.BindResource(),
 	)
@@ -103,20 +106,20 @@ func (c *client) send(t *testing.T, to jid.JID, body string) {
 	}
 }
 
-func TestC2SSQLite(t *testing.T) { runC2S(t, "") }
+func TestC2SSQLite(t *testing.T) { runC2S(t) }
 
 func TestC2SPostgres(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
 	}
-	runC2S(t, pgtestDatabase(t))
+	runC2S(t, testserver.Postgres())
 }
 
 // runC2S is the TCP scenario every storage backend must pass.
-func runC2S(t *testing.T, pgDSN string) {
-	srv := start(t, pgDSN, nil)
-	srv.addUser("alice", "alice-pw")
-	srv.addUser("bob", "bob-pw")
+func runC2S(t *testing.T, opts ...testserver.Option) {
+	srv := start(t, opts...)
+	srv.AddUser(t, "alice", "alice-pw")
+	srv.AddUser(t, "bob", "bob-pw")
 	alice := login(t, srv, "alice", "alice-pw")
 	bob := login(t, srv, "bob", "bob-pw")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -183,11 +186,11 @@ func runC2S(t *testing.T, pgDSN string) {
 		}
 	})
 	t.Run("deleted while connected", func(t *testing.T) {
-		if err := srv.app.Store().DeleteAccount(ctx, "localhost", "bob"); err != nil {
+		if err := srv.Store().DeleteAccount(ctx, "localhost", "bob"); err != nil {
 			t.Fatal(err)
 		}
 		began := time.Now()
-		if resp := srv.adminKick("bob@localhost", "deleted"); !resp.OK || resp.Sessions != 1 {
+		if resp := srv.Admin(t, admin.Request{Op: "kick", JID: "bob@localhost", Reason: "deleted"}); !resp.OK || resp.Sessions != 1 {
 			t.Fatalf("admin reply %+v", resp)
 		}
 		select {
@@ -204,7 +207,7 @@ func runC2S(t *testing.T, pgDSN string) {
 		}
 	})
 	t.Run("password changed while connected", func(t *testing.T) {
-		if resp := srv.adminKick("alice@localhost", "password"); !resp.OK || resp.Sessions != 1 {
+		if resp := srv.Admin(t, admin.Request{Op: "kick", JID: "alice@localhost", Reason: "password"}); !resp.OK || resp.Sessions != 1 {
 			t.Fatalf("admin reply %+v", resp)
 		}
 		select {

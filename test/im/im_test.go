@@ -8,7 +8,7 @@ import (
 
 	"github.com/parley-xmpp/parley/admin"
 	"github.com/parley-xmpp/parley/config"
-	"github.com/parley-xmpp/parley/internal/pgtest"
+	"github.com/parley-xmpp/parley/internal/testserver"
 	"github.com/parley-xmpp/parley/storage"
 )
 
@@ -34,7 +34,7 @@ func each(t *testing.T, scenario func(t *testing.T, s *srv)) {
 	for _, tr := range transports {
 		t.Run(tr.name, func(t *testing.T) {
 			t.Parallel()
-			s := start(t, "")
+			s := start(t)
 			s.via = tr.via
 			scenario(t, s)
 		})
@@ -51,7 +51,7 @@ func TestSubscriptionPostgres(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
 	}
-	subscription(t, start(t, pgtest.NewDatabase(t)))
+	subscription(t, start(t, testserver.Postgres()))
 }
 
 func subscription(t *testing.T, s *srv) {
@@ -195,10 +195,10 @@ func vCard(t *testing.T, s *srv) {
 // admin socket, and the user's interested resources get the push.
 func TestAdminRosterPush(t *testing.T) {
 	t.Parallel()
-	s := start(t, "")
+	s := start(t)
 	s.user("juliet")
 	j := s.online("juliet", "balcony")
-	_, _, err := s.store.UpdateRosterItem(context.Background(), "localhost", "juliet", "romeo@localhost",
+	_, _, err := s.Store().UpdateRosterItem(context.Background(), "localhost", "juliet", "romeo@localhost",
 		func(*storage.RosterItem) (*storage.RosterItem, error) {
 			return &storage.RosterItem{Name: "Romeo", Subscription: storage.SubBoth}, nil
 		})
@@ -214,7 +214,7 @@ func TestAdminRosterPush(t *testing.T) {
 // seen going offline once its session times out (RFC 6121 §4.5.2).
 func TestBOSHTimeout(t *testing.T) {
 	t.Parallel()
-	s := startWith(t, "", func(cfg *config.Config) { cfg.BOSH.MaxInactivity = config.Duration{Duration: time.Second} })
+	s := start(t, testserver.Configure(func(cfg *config.Config) { cfg.BOSH.MaxInactivity = config.Duration{Duration: time.Second} }))
 	s.via["romeo"] = "bosh"
 	s.user("juliet")
 	s.user("romeo")

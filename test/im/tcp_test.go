@@ -21,7 +21,7 @@ func (s *srv) loginTCP(local, resource string) *client {
 	s.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
-	conn, err := net.Dial("tcp", s.addr)
+	conn, err := net.Dial("tcp", s.C2SAddr())
 	if err != nil {
 		s.t.Fatal(err)
 	}

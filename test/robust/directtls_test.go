@@ -3,10 +3,7 @@ package robust
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/xml"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,25 +14,21 @@ import (
 	"mellium.im/xmpp/ping"
 
 	"github.com/parley-xmpp/parley/config"
-	"github.com/parley-xmpp/parley/server/tlsutil"
+	"github.com/parley-xmpp/parley/internal/testserver"
 )
 
 // TestDirectTLSMellium logs a third-party client in over direct TLS
 // (XEP-0368) with channel binding (SCRAM-SHA-256-PLUS) and pings.
 func TestDirectTLSMellium(t *testing.T) {
-	s := start(t, "", func(c *config.Config) {
+	s := start(t, testserver.Configure(func(c *config.Config) {
 		c.C2S.RequireTLS = true
 		c.C2S.DirectTLSListen = []string{"127.0.0.1:0"}
-	})
-	s.addUser("alice", "secret")
-	pem, err := os.ReadFile(filepath.Join(s.cfg.DataDir, tlsutil.SelfSignedCert))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	addrs := s.app.C2SAddrs()
-	conn, err := tls.Dial("tcp", addrs[len(addrs)-1].String(), &tls.Config{RootCAs: pool, ServerName: "localhost", MinVersion: tls.VersionTLS13})
+	}))
+	s.AddUser(t, "alice", "secret")
+	tc := s.TLSConfig(t)
+	tc.MinVersion = tls.VersionTLS13
+	addrs := s.App.C2SAddrs()
+	conn, err := tls.Dial("tcp", addrs[len(addrs)-1].String(), tc)
 	if err != nil {
 		t.Fatal(err)
 	}

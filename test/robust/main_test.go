@@ -6,27 +6,23 @@
 package robust
 
 import (
-	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/beevik/etree"
-	"github.com/rs/zerolog"
 
-	"github.com/parley-xmpp/parley/app"
 	"github.com/parley-xmpp/parley/config"
 	"github.com/parley-xmpp/parley/internal/pgtest"
+	"github.com/parley-xmpp/parley/internal/testserver"
 	"github.com/parley-xmpp/parley/server/jid"
 	psasl "github.com/parley-xmpp/parley/server/sasl"
 	"github.com/parley-xmpp/parley/server/stream"
-	"github.com/parley-xmpp/parley/storage"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -35,74 +31,25 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // hangs fails the test instead of blocking it.
 const ioTimeout = 5 * time.Second
 
-// server is a running app on loopback.
+// server is a running app on loopback, with the test its helpers fail.
 type server struct {
-	t   *testing.T
-	app *app.App
-	cfg *config.Config
+	*testserver.Server
+	t *testing.T
 }
 
-// start runs the app on 127.0.0.1 port 0 with a temp SQLite file (or the
-// PostgreSQL database pgDSN when set), PLAIN allowed without TLS.
-func start(t *testing.T, pgDSN string, edit func(*config.Config)) *server {
+// start runs the app on 127.0.0.1 port 0 with a temp SQLite file (or
+// PostgreSQL with testserver.Postgres), PLAIN allowed without TLS.
+func start(t *testing.T, opts ...testserver.Option) *server {
 	t.Helper()
-	dir := t.TempDir()
-	cfg := config.Default()
-	cfg.Domains = []string{"localhost"}
-	cfg.DataDir = dir
-	cfg.Storage.Driver, cfg.Storage.DSN = "sqlite", filepath.Join(dir, "parley.db")
-	if pgDSN != "" {
-		cfg.Storage.Driver, cfg.Storage.DSN = "postgres", pgDSN
-	}
-	cfg.C2S.Listen = []string{"127.0.0.1:0"}
-	cfg.C2S.RequireTLS = false
-	cfg.HTTP.Listen = []string{"127.0.0.1:0"}
-	cfg.HTTP.TLSListen = []string{}
-	cfg.Auth.SCRAMIterations = psasl.DefaultIterations
-	if edit != nil {
-		edit(cfg)
-	}
-	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)
-	ctx := context.Background()
-	a, err := app.New(ctx, cfg, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(ctx); err != nil {
-		a.Shutdown(ctx)
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if n := a.Core().Panics(); n != 0 {
-			t.Errorf("the server recovered from %d panics: see the log", n)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := a.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
+	plain := testserver.Configure(func(c *config.Config) {
+		c.C2S.RequireTLS = false
+		c.Auth.SCRAMIterations = psasl.DefaultIterations
 	})
-	return &server{t: t, app: a, cfg: cfg}
+	return &server{Server: testserver.Start(t, append([]testserver.Option{plain}, opts...)...), t: t}
 }
 
 // addr is the first c2s listener.
-func (s *server) addr() string { return s.app.C2SAddrs()[0].String() }
-
-// addUser creates local@localhost as `parley user add` does.
-func (s *server) addUser(local, password string) {
-	s.t.Helper()
-	creds, err := psasl.NewCredentials(password, s.cfg.Auth.SCRAMIterations)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	var sc []storage.Credential
-	for _, c := range creds {
-		sc = append(sc, storage.Credential{Hash: c.Hash, Salt: c.Salt, Iterations: c.Iterations, StoredKey: c.StoredKey, ServerKey: c.ServerKey})
-	}
-	if err := s.app.Store().CreateAccount(context.Background(), "localhost", local, sc); err != nil {
-		s.t.Fatal(err)
-	}
-}
+func (s *server) addr() string { return s.C2SAddr() }
 
 // client is a raw TCP client: it writes XML text and reads the server's
 // stream with the stream decoder, one top-level element at a time.

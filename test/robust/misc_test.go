@@ -6,14 +6,15 @@ import (
 	"time"
 
 	"github.com/parley-xmpp/parley/config"
+	"github.com/parley-xmpp/parley/internal/testserver"
 	"github.com/parley-xmpp/parley/server/stream"
 )
 
 // TestMoreStreamErrors covers encodings, characters and shapes XML 1.0
 // and RFC 6120 §11 forbid.
 func TestMoreStreamErrors(t *testing.T) {
-	s := start(t, "", nil)
-	s.addUser("alice", "secret")
+	s := start(t)
+	s.AddUser(t, "alice", "secret")
 	for _, tc := range []struct {
 		name   string
 		login  bool
@@ -33,7 +34,7 @@ func TestMoreStreamErrors(t *testing.T) {
 		{name: "session before bind", header: "", send: `<iq type='set' id='s'><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>`, want: stream.NotAuthorized},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := &server{t: t, app: s.app, cfg: s.cfg}
+			s := &server{Server: s.Server, t: t}
 			var cl *client
 			switch {
 			case tc.login:
@@ -67,8 +68,8 @@ func manyAttrs(n int) string {
 
 // TestBindErrors checks resource binding errors (RFC 6120 §7.7).
 func TestBindErrors(t *testing.T) {
-	s := start(t, "", nil)
-	s.addUser("alice", "secret")
+	s := start(t)
+	s.AddUser(t, "alice", "secret")
 	cl := s.open()
 	cl.auth("PLAIN", plain("alice", "secret"))
 	cl.expect("success")
@@ -92,8 +93,8 @@ func TestBindErrors(t *testing.T) {
 // tag is answered with ours (RFC 6120 §4.4), whitespace keepalives are
 // accepted (§4.6.1).
 func TestClientClose(t *testing.T) {
-	s := start(t, "", nil)
-	s.addUser("alice", "secret")
+	s := start(t)
+	s.AddUser(t, "alice", "secret")
 	cl := s.login("alice", "secret")
 	cl.send(" \n\t ")
 	cl.ping("ka")
@@ -116,7 +117,7 @@ func TestClientClose(t *testing.T) {
 // TestHandshakeTimeout checks that a client that opens a stream and goes
 // quiet is closed with <connection-timeout/> (RFC 6120 §4.9.3.4).
 func TestHandshakeTimeout(t *testing.T) {
-	s := start(t, "", func(c *config.Config) { c.C2S.HandshakeTimeout = config.Duration{Duration: 200 * time.Millisecond} })
+	s := start(t, testserver.Configure(func(c *config.Config) { c.C2S.HandshakeTimeout = config.Duration{Duration: 200 * time.Millisecond} }))
 	cl := s.open()
 	cl.streamError(stream.ConnectionTimeout)
 	cl = s.dial() // not even a header

@@ -52,9 +52,9 @@ func mutate(r *rand.Rand, s string) string {
 // them, the stream must end cleanly (no hang), and the server must neither
 // panic nor stop serving.
 func TestMutatedStanzas(t *testing.T) {
-	s := start(t, "", nil)
-	s.addUser("alice", "secret")
-	s.addUser("bob", "secret")
+	s := start(t)
+	s.AddUser(t, "alice", "secret")
+	s.AddUser(t, "bob", "secret")
 	r := rand.New(rand.NewPCG(1, 2))
 	n := 300
 	if testing.Short() {

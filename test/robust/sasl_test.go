@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/parley-xmpp/parley/config"
+	"github.com/parley-xmpp/parley/internal/testserver"
 	psasl "github.com/parley-xmpp/parley/server/sasl"
 	"github.com/parley-xmpp/parley/server/stream"
 )
@@ -11,8 +12,8 @@ import (
 // TestSASLFailures checks the RFC 6120 §6.5 failure conditions of bad
 // authentication input; none of them ends the stream.
 func TestSASLFailures(t *testing.T) {
-	s := start(t, "", func(c *config.Config) { c.Auth.MaxFailures = 0 })
-	s.addUser("alice", "secret")
+	s := start(t, testserver.Configure(func(c *config.Config) { c.Auth.MaxFailures = 0 }))
+	s.AddUser(t, "alice", "secret")
 	cl := s.open()
 	cl.auth("PLAIN", "!!!not base64!!!")
 	cl.saslFailure(psasl.IncorrectEncoding)
@@ -41,8 +42,8 @@ func TestSASLFailures(t *testing.T) {
 // stream end it with <policy-violation/> (RFC 6120 §6.4.5), unknown users
 // and wrong passwords alike.
 func TestThrottlePerConnection(t *testing.T) {
-	s := start(t, "", func(c *config.Config) { c.Auth.MaxFailures = 0 })
-	s.addUser("alice", "secret")
+	s := start(t, testserver.Configure(func(c *config.Config) { c.Auth.MaxFailures = 0 }))
+	s.AddUser(t, "alice", "secret")
 	cl := s.open()
 	cl.auth("PLAIN", plain("alice", "wrong"))
 	cl.saslFailure(psasl.NotAuthorized)
@@ -59,8 +60,8 @@ func TestThrottlePerConnection(t *testing.T) {
 // <temporary-auth-failure/>, even with the right password, on a new
 // connection.
 func TestThrottlePerAddress(t *testing.T) {
-	s := start(t, "", func(c *config.Config) { c.Auth.MaxFailures = 2 })
-	s.addUser("alice", "secret")
+	s := start(t, testserver.Configure(func(c *config.Config) { c.Auth.MaxFailures = 2 }))
+	s.AddUser(t, "alice", "secret")
 	for range 2 {
 		cl := s.open()
 		cl.auth("PLAIN", plain("alice", "wrong"))

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/parley-xmpp/parley/config"
+	"github.com/parley-xmpp/parley/internal/testserver"
 )
 
 // waitFor polls cond until it holds or the deadline passes.
@@ -27,11 +28,11 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 // disconnected once its out-queue overflows (c2s.out_queue), promptly and
 // with bounded memory, and that the server goes on serving.
 func TestSlowConsumer(t *testing.T) {
-	s := start(t, "", func(c *config.Config) { c.C2S.OutQueue = 16 })
-	s.addUser("alice", "secret")
-	s.addUser("bob", "secret")
+	s := start(t, testserver.Configure(func(c *config.Config) { c.C2S.OutQueue = 16 }))
+	s.AddUser(t, "alice", "secret")
+	s.AddUser(t, "bob", "secret")
 	cl := s.login("alice", "secret")
-	core := s.app.Core()
+	core := s.App.Core()
 	before := core.SessionCount()
 	ping := strings.Repeat(`<iq type='get' to='localhost' id='p'><ping xmlns='urn:xmpp:ping'/></iq>`, 100)
 	go func() {
@@ -50,13 +51,13 @@ func TestSlowConsumer(t *testing.T) {
 // nothing while another user sends it large messages. It is disconnected
 // soon after its out-queue overflows, not after the write timeout.
 func TestSlowConsumerBlocked(t *testing.T) {
-	s := start(t, "", func(c *config.Config) { c.C2S.OutQueue = 1000 })
-	s.addUser("alice", "secret")
-	s.addUser("bob", "secret")
+	s := start(t, testserver.Configure(func(c *config.Config) { c.C2S.OutQueue = 1000 }))
+	s.AddUser(t, "alice", "secret")
+	s.AddUser(t, "bob", "secret")
 	alice := s.login("alice", "secret")
 	alice.send(`<presence/>`)
 	bob := s.login("bob", "secret")
-	full := s.app.Core().Registry().Lookup(mustJID("alice@localhost/r"))
+	full := s.App.Core().Registry().Lookup(mustJID("alice@localhost/r"))
 	if full == nil {
 		t.Fatal("alice is not bound")
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/parley-xmpp/parley/internal/pgtest"
+	"github.com/parley-xmpp/parley/internal/testserver"
 	psasl "github.com/parley-xmpp/parley/server/sasl"
 	"github.com/parley-xmpp/parley/server/stream"
 )
@@ -45,11 +46,10 @@ func dbName(t *testing.T, dsn string) string {
 // neither a panic nor a hang, bound sessions go on, and logins work again
 // once the database is back.
 func TestStorageOutage(t *testing.T) {
-	dsn := pgtest.NewDatabase(t)
-	db := dbName(t, dsn)
-	s := start(t, dsn, nil)
-	s.addUser("alice", "secret")
-	s.addUser("bob", "secret")
+	s := start(t, testserver.Postgres())
+	db := dbName(t, s.Config.Storage.DSN)
+	s.AddUser(t, "alice", "secret")
+	s.AddUser(t, "bob", "secret")
 	alice := s.login("alice", "secret")
 
 	pgAdmin(t,
@@ -80,10 +80,13 @@ func TestStorageOutage(t *testing.T) {
 		t.Fatalf("roster during the outage: got %s, want an error", stream.String(el))
 	}
 
-	// A message to an offline user cannot be stored: the sender is told.
+	// A message to an offline user cannot be stored: the sender is told
+	// to retry later, with a wait-type <internal-server-error/> (RFC 6120
+	// §8.3.3.6), not the permanent <service-unavailable/>.
 	alice.send(`<message to='bob@localhost' id='m1' type='chat'><body>hi</body></message>`)
-	if el := alice.expect("message"); el.SelectAttrValue("type", "") != "error" || el.SelectAttrValue("id", "") != "m1" {
-		t.Fatalf("message during the outage: got %s, want an error", stream.String(el))
+	el := alice.stanzaError("message", "m1", "internal-server-error")
+	if typ := el.SelectElement("error").SelectAttrValue("type", ""); typ != "wait" {
+		t.Fatalf("message during the outage: got %s, want a wait-type error", stream.String(el))
 	}
 
 	restore()

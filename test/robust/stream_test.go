@@ -4,14 +4,15 @@ import (
 	"testing"
 
 	"github.com/parley-xmpp/parley/config"
+	"github.com/parley-xmpp/parley/internal/testserver"
 	"github.com/parley-xmpp/parley/server/stream"
 )
 
 // TestStreamErrors writes bad streams and checks the exact stream error
 // each one gets (RFC 6120 §4.9.3) and that the connection is closed.
 func TestStreamErrors(t *testing.T) {
-	s := start(t, "", func(c *config.Config) { c.C2S.MaxStanzaSize = config.MinStanzaSize })
-	s.addUser("alice", "secret")
+	s := start(t, testserver.Configure(func(c *config.Config) { c.C2S.MaxStanzaSize = config.MinStanzaSize }))
+	s.AddUser(t, "alice", "secret")
 	for _, tc := range []struct {
 		name   string
 		login  bool   // authenticate and bind first
@@ -43,7 +44,7 @@ func TestStreamErrors(t *testing.T) {
 		{name: "sasl after auth", login: true, send: `<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'/>`, want: stream.PolicyViolation},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := &server{t: t, app: s.app, cfg: s.cfg}
+			s := &server{Server: s.Server, t: t}
 			var cl *client
 			switch {
 			case tc.login:
@@ -66,8 +67,8 @@ func TestStreamErrors(t *testing.T) {
 // TestStanzaErrors checks that bad stanzas get the exact stanza error
 // (RFC 6120 §8.3.3) and that the session goes on.
 func TestStanzaErrors(t *testing.T) {
-	s := start(t, "", nil)
-	s.addUser("alice", "secret")
+	s := start(t)
+	s.AddUser(t, "alice", "secret")
 	cl := s.login("alice", "secret")
 	for _, tc := range []struct {
 		name, send, kind, id, cond string
@@ -98,8 +99,8 @@ func TestStanzaErrors(t *testing.T) {
 // parse is dropped, never answered (RFC 6120 §8.3.1): the next answer is
 // the ping's.
 func TestNoReplyToErrors(t *testing.T) {
-	s := start(t, "", nil)
-	s.addUser("alice", "secret")
+	s := start(t)
+	s.AddUser(t, "alice", "secret")
 	cl := s.login("alice", "secret")
 	cl.send(`<message type='error' to='a@b@c' id='e1'/>`)
 	cl.send(`<iq type='result' to='a@b@c' id='e2'/>`)
