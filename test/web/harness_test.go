@@ -3,22 +3,21 @@
 //
 // The tests skip when Chromium (/usr/bin/chromium, or PARLEY_CHROMIUM) or
 // Node.js is missing, or when the web client was not bundled (make web);
-// PARLEY_REQUIRE_BROWSER=1 turns those skips into failures.
+// PARLEY_REQUIRE_BROWSER=1 or CI=true turns those skips into failures.
 package web
 
 import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
+
+	"github.com/parley-xmpp/parley/internal/testserver"
 )
 
 // options are browser.mjs's argument.
@@ -52,58 +51,13 @@ type result struct {
 	Creates    int      `json:"creates"`
 }
 
-// unavailable skips the test, or fails it under PARLEY_REQUIRE_BROWSER=1.
-func unavailable(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("PARLEY_REQUIRE_BROWSER") == "1" {
-		t.Fatalf("PARLEY_REQUIRE_BROWSER=1: "+format, args...)
-	}
-	t.Skipf(format, args...)
-}
-
 // browser finds Chromium and Node.js and installs playwright-core from the
 // lockfile when node_modules is missing. It returns Chromium's path.
 func browser(t *testing.T) string {
 	t.Helper()
-	chromium := os.Getenv("PARLEY_CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(chromium); err != nil {
-		unavailable(t, "no Chromium at %s (apt-get install chromium)", chromium)
-	}
-	if _, err := exec.LookPath("node"); err != nil {
-		unavailable(t, "no node in PATH (apt-get install nodejs npm)")
-	}
-	installOnce.Do(installPlaywright)
-	if installErr != nil {
-		unavailable(t, "playwright-core: %v", installErr)
-	}
+	chromium := testserver.Chromium(t)
+	testserver.NodeModules(t, "playwright-core")
 	return chromium
-}
-
-var (
-	installOnce sync.Once
-	installErr  error
-)
-
-// installPlaywright runs `npm ci` in this directory once per test binary
-// when playwright-core is not installed yet. It never downloads a browser
-// (--ignore-scripts; playwright-core has no install script anyway).
-func installPlaywright() {
-	if _, err := os.Stat(filepath.Join("node_modules", "playwright-core", "package.json")); err == nil {
-		return
-	}
-	if _, err := exec.LookPath("npm"); err != nil {
-		installErr = errors.New("node_modules missing and no npm to install it")
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund").CombinedOutput()
-	if err != nil {
-		installErr = errors.New("npm ci: " + err.Error() + ": " + string(out))
-	}
 }
 
 // artifactsDir is where screenshots go: test/web/artifacts, or

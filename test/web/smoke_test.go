@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parley-xmpp/parley/internal/testserver"
 	"github.com/parley-xmpp/parley/web"
 )
 
@@ -21,7 +22,7 @@ func TestPageLoadsSameOrigin(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !h.Included() {
-		unavailable(t, "the web client is not bundled (make web)")
+		testserver.Unavailable(t, "the web client is not bundled (make web)")
 	}
 	mux := http.NewServeMux()
 	h.Routes(mux)
