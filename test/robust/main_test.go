@@ -51,6 +51,40 @@ func start(t *testing.T, opts ...testserver.Option) *server {
 // addr is the first c2s listener.
 func (s *server) addr() string { return s.C2SAddr() }
 
+// streamErrorCase is a bad stream and the stream error it must get.
+type streamErrorCase struct {
+	name   string
+	login  bool   // authenticate alice (password "secret") and bind first
+	header string // replaces StreamHeader when set
+	send   string
+	want   stream.Condition
+}
+
+// streamErrors runs each case in a subtest on a new connection: it sends
+// the case's text and checks the stream error (RFC 6120 §4.9.3) and that
+// the server closes the stream and the connection.
+func streamErrors(t *testing.T, s *server, cases []streamErrorCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &server{Server: s.Server, t: t}
+			var cl *client
+			switch {
+			case tc.login:
+				cl = s.login("alice", "secret")
+			case tc.header != "":
+				cl = s.dial()
+				cl.send(tc.header)
+				cl.header()
+			default:
+				cl = s.open()
+			}
+			cl.send(tc.send)
+			cl.streamError(tc.want)
+		})
+	}
+}
+
 // client is a raw TCP client: it writes XML text and reads the server's
 // stream with the stream decoder, one top-level element at a time.
 type client struct {

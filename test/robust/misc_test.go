@@ -15,13 +15,7 @@ import (
 func TestMoreStreamErrors(t *testing.T) {
 	s := start(t)
 	s.AddUser(t, "alice", "secret")
-	for _, tc := range []struct {
-		name   string
-		login  bool
-		header string
-		send   string
-		want   stream.Condition
-	}{
+	streamErrors(t, s, []streamErrorCase{
 		{name: "invalid UTF-8", login: true, send: "<message to='alice@localhost'><body>\xff\xfe</body></message>", want: stream.UnsupportedEncoding},
 		{name: "control character", login: true, send: "<message to='alice@localhost'><body>\x01</body></message>", want: stream.NotWellFormed},
 		{name: "latin-1 declaration", header: `<?xml version='1.0' encoding='ISO-8859-1'?>` + StreamHeader[len(`<?xml version='1.0'?>`):], want: stream.UnsupportedEncoding},
@@ -32,24 +26,7 @@ func TestMoreStreamErrors(t *testing.T) {
 		{name: "second header inside the stream", login: true, send: StreamHeader[len(`<?xml version='1.0'?>`):] + `</stream:stream>`, want: stream.UnsupportedStanzaType},
 		{name: "header not a stream", header: `<foo xmlns='jabber:client'>`, want: stream.InvalidNamespace},
 		{name: "session before bind", header: "", send: `<iq type='set' id='s'><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>`, want: stream.NotAuthorized},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			s := &server{Server: s.Server, t: t}
-			var cl *client
-			switch {
-			case tc.login:
-				cl = s.login("alice", "secret")
-			case tc.header != "":
-				cl = s.dial()
-				cl.send(tc.header)
-				cl.header()
-			default:
-				cl = s.open()
-			}
-			cl.send(tc.send)
-			cl.streamError(tc.want)
-		})
-	}
+	})
 	s.login("alice", "secret").ping("after")
 }
 

@@ -13,13 +13,7 @@ import (
 func TestStreamErrors(t *testing.T) {
 	s := start(t, testserver.Configure(func(c *config.Config) { c.C2S.MaxStanzaSize = config.MinStanzaSize }))
 	s.AddUser(t, "alice", "secret")
-	for _, tc := range []struct {
-		name   string
-		login  bool   // authenticate and bind first
-		header string // replaces StreamHeader when set
-		send   string
-		want   stream.Condition
-	}{
+	streamErrors(t, s, []streamErrorCase{
 		{name: "malformed mid-stream", send: `<message to='a@localhost'><body>hi</message>`, want: stream.NotWellFormed},
 		{name: "malformed after auth", login: true, send: `<message to='a@localhost'><body>hi</body></mess>`, want: stream.NotWellFormed},
 		{name: "undefined entity", login: true, send: `<message to='a@localhost'><body>&bogus;</body></message>`, want: stream.NotWellFormed},
@@ -42,24 +36,7 @@ func TestStreamErrors(t *testing.T) {
 		{name: "iq before auth", send: `<iq type='get' id='1' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>`, want: stream.NotAuthorized},
 		{name: "spoofed from", login: true, send: `<message from='bob@localhost/x' to='alice@localhost'><body>hi</body></message>`, want: stream.InvalidFrom},
 		{name: "sasl after auth", login: true, send: `<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'/>`, want: stream.PolicyViolation},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			s := &server{Server: s.Server, t: t}
-			var cl *client
-			switch {
-			case tc.login:
-				cl = s.login("alice", "secret")
-			case tc.header != "":
-				cl = s.dial()
-				cl.send(tc.header)
-				cl.header()
-			default:
-				cl = s.open()
-			}
-			cl.send(tc.send)
-			cl.streamError(tc.want)
-		})
-	}
+	})
 	// The server still serves after all that.
 	s.login("alice", "secret").ping("after")
 }
