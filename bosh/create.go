@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/parley-xmpp/parley/server"
 )
 
 // newSession builds a session from a validated creation request.
@@ -34,7 +35,7 @@ func (m *Manager) newSession(c creation, secure bool, ip string) *session {
 		s.polling, s.hold = true, 0
 		s.inactivity += 2*m.cfg.Polling + time.Second
 	}
-	s.log = m.log.With().Str("sid", s.sid).Str("transport", "bosh").Logger()
+	s.log = server.LogWith(m.log, "sid", s.sid, "transport", "bosh")
 	return s
 }
 

@@ -72,7 +72,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) cors(w http.ResponseWriter, r *http.Request) {
 	hd := w.Header()
 	if len(h.cfg.CORSOrigins) == 0 || slices.Contains(h.cfg.CORSOrigins, "*") {
-		hd.Set("Access-Control-Allow-Origin", "*")
+		hd["Access-Control-Allow-Origin"] = hdrAnyOrigin
 		return
 	}
 	origin := r.Header.Get("Origin")
@@ -211,20 +211,30 @@ func (h *Handler) trusted(ip string) bool {
 	return false
 }
 
+// Header values shared by every response, set without the allocation of
+// Header.Set; net/http only reads them.
+var (
+	hdrNoStore     = []string{"no-store"}
+	hdrNoSniff     = []string{"nosniff"}
+	hdrDefaultType = []string{defaultContentType}
+	hdrAnyOrigin   = []string{"*"}
+)
+
 // write sends resp with the headers of B-005, B-194..B-196 and B-201.
 func (h *Handler) write(w http.ResponseWriter, r *http.Request, resp *response, contentType string) error {
 	hd := w.Header()
-	hd.Set("Cache-Control", "no-store")
-	hd.Set("X-Content-Type-Options", "nosniff")
+	hd["Cache-Control"] = hdrNoStore
+	hd["X-Content-Type-Options"] = hdrNoSniff
 	if resp.status != http.StatusOK {
 		hd.Set("Content-Length", "0")
 		w.WriteHeader(resp.status)
 		return nil
 	}
-	if contentType == "" {
-		contentType = defaultContentType
+	if contentType == "" || contentType == defaultContentType {
+		hd["Content-Type"] = hdrDefaultType
+	} else {
+		hd.Set("Content-Type", contentType)
 	}
-	hd.Set("Content-Type", contentType)
 	body := resp.body
 	if h.cfg.Compress && !resp.noZip && len(body) >= h.cfg.CompressMin {
 		hd.Add("Vary", "Accept-Encoding")

@@ -161,7 +161,7 @@ func (s *Session) saslSuccess(additional []byte) Step {
 	}
 	s.setJID(user)
 	s.setState(Authenticated)
-	s.log = s.base.With().Str("jid", user.String()).Logger()
+	s.log = LogWith(s.base, "jid", user.String())
 	s.log.Info().Msg("authenticated")
 	s.send(sasl.Success(additional))
 	s.opened = false

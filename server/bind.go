@@ -40,7 +40,7 @@ func (s *Session) bind(el *etree.Element) Step {
 		old.Close(stream.NewError(stream.Conflict, "replaced by a new session")) // §7.7.2.2
 	}
 	s.setState(Bound)
-	s.log = s.base.With().Str("jid", full.String()).Logger()
+	s.log = LogWith(s.base, "jid", full.String())
 	s.log.Info().Msg("resource bound")
 	res := etree.NewElement("bind")
 	res.CreateAttr("xmlns", NSBind)

@@ -122,7 +122,7 @@ func (c *Core) NewSession(t Transport, info TransportInfo) *Session {
 	// mechanisms: PLAIN is then withheld unless it is secure.
 	s := &Session{core: c, t: t, id: randomID(), info: info, mustTLS: c.opts.RequireTLS && info.CanStartTLS}
 	s.ctx, s.stop = context.WithCancel(context.Background())
-	s.base = c.log.With().Str("sid", s.id).Str("transport", info.Kind).Str("remote", info.RemoteAddr).Logger()
+	s.base = LogWith(c.log, "sid", s.id, "transport", info.Kind, "remote", info.RemoteAddr)
 	s.log = s.base
 	if info.TLS != nil || info.Secure {
 		s.state |= Secure

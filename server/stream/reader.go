@@ -80,7 +80,7 @@ func (b *byteReader) setLimit(max int64) {
 // fill reads more data from the underlying reader into the buffer.
 func (b *byteReader) fill() error {
 	if b.buf == nil {
-		b.buf = make([]byte, readChunk)
+		b.buf = make([]byte, chunkFor(b.r))
 	}
 	b.off, b.end = 0, 0
 	for range 100 {
@@ -96,6 +96,16 @@ func (b *byteReader) fill() error {
 	}
 	b.err = io.ErrNoProgress
 	return b.err
+}
+
+// chunkFor is the buffer size for reading r: readChunk, or less when r
+// tells how much it holds (a BOSH request body already in memory), so that
+// decoding a small body does not allocate a full chunk.
+func chunkFor(r io.Reader) int {
+	if l, ok := r.(interface{ Len() int }); ok {
+		return max(min(l.Len(), readChunk), 64)
+	}
+	return readChunk
 }
 
 // peek returns the next byte without consuming it.
