@@ -117,8 +117,9 @@ type BOSH struct {
 	// CORSOrigins are origins ("https://example.com", or "*") allowed to
 	// use the endpoint from a browser page on another origin.
 	CORSOrigins []string `toml:"cors_origins"`
-	// Redirect, when set, is an http(s) URL that plain GET requests of the
-	// BOSH path are redirected to.
+	// Redirect, when set, is the http(s) URL of the BOSH endpoint clients
+	// must use instead: session creations are answered with the binding
+	// condition see-other-uri naming it (XEP-0124 §17.2).
 	Redirect string `toml:"redirect"`
 }
 
