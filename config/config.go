@@ -215,7 +215,7 @@ func Default() *Config {
 			ConflictPolicy:   "replace",
 		},
 		HTTP: HTTP{
-			Listen:         []string{"0.0.0.0:5280"},
+			Listen:         []string{"127.0.0.1:5280"},
 			TLSListen:      []string{"0.0.0.0:5443"},
 			TrustedProxies: []string{},
 		},

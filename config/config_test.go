@@ -29,7 +29,7 @@ func TestDefaultIsValid(t *testing.T) {
 		t.Fatalf("validated defaults changed: %+v", c)
 	}
 	if c.DefaultDomain() != "localhost" || c.Storage.Driver != "sqlite" || c.Storage.DSN != "data/parley.db" ||
-		c.C2S.Listen[0] != "0.0.0.0:5222" || c.HTTP.Listen[0] != "0.0.0.0:5280" || !c.C2S.RequireTLS {
+		c.C2S.Listen[0] != "0.0.0.0:5222" || c.HTTP.Listen[0] != "127.0.0.1:5280" || !c.C2S.RequireTLS {
 		t.Fatalf("unexpected defaults: %+v", c)
 	}
 }
