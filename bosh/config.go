@@ -102,40 +102,27 @@ func (c Config) withDefaults() Config {
 	if c.Path == "" {
 		c.Path = d.Path
 	}
-	if c.MaxWait <= 0 {
-		c.MaxWait = d.MaxWait
-	}
-	if c.MaxHold <= 0 {
-		c.MaxHold = d.MaxHold
-	}
-	if c.Inactivity <= 0 {
-		c.Inactivity = d.Inactivity
-	}
+	orDefault(&c.MaxWait, d.MaxWait)
+	orDefault(&c.MaxHold, d.MaxHold)
+	orDefault(&c.Inactivity, d.Inactivity)
 	c.MaxPause = max(c.MaxPause, 0)
 	c.Polling = max(c.Polling, 0)
-	if c.MaxBody <= 0 {
-		c.MaxBody = d.MaxBody
-	}
-	if c.MaxResponse <= 0 {
-		c.MaxResponse = d.MaxResponse
-	}
-	if c.CompressMin <= 0 {
-		c.CompressMin = d.CompressMin
-	}
-	if c.MaxUnacked <= 0 {
-		c.MaxUnacked = d.MaxUnacked
-	}
-	if c.MaxRepeats <= 0 {
-		c.MaxRepeats = d.MaxRepeats
-	}
-	if c.WriteMargin <= 0 {
-		c.WriteMargin = d.WriteMargin
-	}
-	if c.AuthTimeout <= 0 {
-		c.AuthTimeout = d.AuthTimeout
-	}
+	orDefault(&c.MaxBody, d.MaxBody)
+	orDefault(&c.MaxResponse, d.MaxResponse)
+	orDefault(&c.CompressMin, d.CompressMin)
+	orDefault(&c.MaxUnacked, d.MaxUnacked)
+	orDefault(&c.MaxRepeats, d.MaxRepeats)
+	orDefault(&c.WriteMargin, d.WriteMargin)
+	orDefault(&c.AuthTimeout, d.AuthTimeout)
 	if len(c.ContentTypes) == 0 {
 		c.ContentTypes = d.ContentTypes
 	}
 	return c
+}
+
+// orDefault replaces a zero or negative *v with d.
+func orDefault[T int | int64 | time.Duration](v *T, d T) {
+	if *v <= 0 {
+		*v = d
+	}
 }
