@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"net/netip"
 	"time"
 
 	"github.com/parley-xmpp/parley/bosh"
@@ -62,7 +61,7 @@ func (a *App) newMux() (*http.ServeMux, error) {
 		BOSHPath:     h.Path(),
 		Domains:      a.cfg.Domains,
 		Options:      a.cfg.Web.Options(),
-		TrustedProxy: trustedProxy(a.cfg.HTTP.TrustedProxies),
+		TrustedProxy: h.TrustedProxy,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("web client: %w", err)
@@ -140,33 +139,6 @@ func (a *App) stopHTTP(ctx context.Context) error {
 	}
 	a.http.servers = nil
 	return errors.Join(errs...)
-}
-
-// trustedProxy reports whether a request came straight from one of the
-// trusted reverse proxies (IP addresses or CIDR prefixes); config
-// validation has checked the entries.
-func trustedProxy(entries []string) func(r *http.Request) bool {
-	var prefixes []netip.Prefix
-	for _, e := range entries {
-		if p, err := netip.ParsePrefix(e); err == nil {
-			prefixes = append(prefixes, p.Masked())
-		} else if ip, err := netip.ParseAddr(e); err == nil {
-			prefixes = append(prefixes, netip.PrefixFrom(ip.Unmap(), ip.Unmap().BitLen()))
-		}
-	}
-	return func(r *http.Request) bool {
-		ap, err := netip.ParseAddrPort(r.RemoteAddr)
-		if err != nil {
-			return false
-		}
-		ip := ap.Addr().Unmap()
-		for _, p := range prefixes {
-			if p.Contains(ip) {
-				return true
-			}
-		}
-		return false
-	}
 }
 
 // startPprof serves net/http/pprof on debug.pprof_listen (loopback only,

@@ -201,6 +201,17 @@ func parseProxies(list []string) []*net.IPNet {
 }
 
 // trusted reports whether ip is a trusted proxy.
+// TrustedProxy reports whether r came straight from one of the configured
+// trusted reverse proxies, whose X-Forwarded-* headers are then believed.
+// The web client's connection discovery uses it too.
+func (h *Handler) TrustedProxy(r *http.Request) bool {
+	ip, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		ip = r.RemoteAddr
+	}
+	return h.trusted(ip)
+}
+
 func (h *Handler) trusted(ip string) bool {
 	a := net.ParseIP(ip)
 	for _, n := range h.proxies {
