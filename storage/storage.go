@@ -60,6 +60,10 @@ type Accounts interface {
 	// Credentials returns the credentials of an account sorted by Hash.
 	// ErrNotFound when there is no such account.
 	Credentials(ctx context.Context, domain, local string) ([]Credential, error)
+	// AccountCredentials returns an account and its credentials (sorted by
+	// Hash) in one read from one snapshot: what authenticating its user
+	// needs, in one round trip. ErrNotFound when there is no such account.
+	AccountCredentials(ctx context.Context, domain, local string) (Account, []Credential, error)
 	// SetDisabled enables or disables an account. ErrNotFound when there is
 	// no such account.
 	SetDisabled(ctx context.Context, domain, local string, disabled bool) error

@@ -109,10 +109,18 @@ func (s *Store) SetCredentials(ctx context.Context, domain, local string, creds 
 	})
 }
 
-// Credentials implements storage.Accounts. One statement: the account and
-// its credentials are read from one snapshot.
+// Credentials implements storage.Accounts.
 func (s *Store) Credentials(ctx context.Context, domain, local string) ([]storage.Credential, error) {
-	rows, _ := s.pool.Query(ctx, `SELECT c.hash, c.salt, c.iterations, c.stored_key, c.server_key
+	_, creds, err := s.AccountCredentials(ctx, domain, local)
+	return creds, err
+}
+
+// AccountCredentials implements storage.Accounts. One statement: the
+// account and its credentials are read from one snapshot, in one round
+// trip.
+func (s *Store) AccountCredentials(ctx context.Context, domain, local string) (storage.Account, []storage.Credential, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT a.disabled, a.created_at,
+		c.hash, c.salt, c.iterations, c.stored_key, c.server_key
 		FROM accounts a LEFT JOIN credentials c ON c.domain = a.domain AND c.localpart = a.localpart
 		WHERE a.domain = $1 AND a.localpart = $2 ORDER BY c.hash COLLATE "C"`, domain, local)
 	type nullable struct {
@@ -122,10 +130,12 @@ func (s *Store) Credentials(ctx context.Context, domain, local string) ([]storag
 		stored     []byte
 		server     []byte
 	}
+	acct := storage.Account{Domain: domain, Localpart: local}
 	found := false
 	var out []storage.Credential
 	var n nullable
-	_, err := pgx.ForEachRow(rows, []any{&n.hash, &n.salt, &n.iterations, &n.stored, &n.server}, func() error {
+	_, err := pgx.ForEachRow(rows, []any{&acct.Disabled, &acct.CreatedAt,
+		&n.hash, &n.salt, &n.iterations, &n.stored, &n.server}, func() error {
 		found = true
 		if n.hash != nil {
 			out = append(out, storage.Credential{Hash: *n.hash, Salt: n.salt, Iterations: *n.iterations,
@@ -134,12 +144,13 @@ func (s *Store) Credentials(ctx context.Context, domain, local string) ([]storag
 		return nil
 	})
 	if err != nil {
-		return nil, wrap("credentials", err)
+		return storage.Account{}, nil, wrap("credentials", err)
 	}
 	if !found {
-		return nil, notFound(domain, local)
+		return storage.Account{}, nil, notFound(domain, local)
 	}
-	return out, nil
+	acct.CreatedAt = acct.CreatedAt.UTC()
+	return acct, out, nil
 }
 
 // SetDisabled implements storage.Accounts.

@@ -12,32 +12,48 @@ import (
 
 const itemColumns = `contact, name, subscription, ask, pending_in, pending_in_stanza, pre_approved, groups, pending_only`
 
+// rosterJoin reads a roster's version and items in one statement, so from
+// one snapshot and in one round trip: a user with an empty roster gets one
+// row whose item columns are NULL (has_item false); no row means no
+// account.
+const rosterJoin = `SELECT v.version, r.contact IS NOT NULL, COALESCE(r.contact, ''),
+	COALESCE(r.name, ''), COALESCE(r.subscription, 'none'), COALESCE(r.ask, FALSE),
+	COALESCE(r.pending_in, FALSE), COALESCE(r.pending_in_stanza, ''), COALESCE(r.pre_approved, FALSE),
+	COALESCE(r.groups, '{}'), COALESCE(r.pending_only, FALSE)
+	FROM roster_versions v LEFT JOIN roster_items r ON r.domain = v.domain AND r.localpart = v.localpart
+	WHERE v.domain = $1 AND v.localpart = $2 ORDER BY r.contact COLLATE "C"`
+
 // Roster implements storage.Rosters. The version and the items are read in
-// one REPEATABLE READ transaction, from one snapshot.
+// one statement, from one snapshot.
 func (s *Store) Roster(ctx context.Context, domain, local string) ([]storage.RosterItem, int64, error) {
+	rows, _ := s.pool.Query(ctx, rosterJoin, domain, local)
 	var items []storage.RosterItem
 	var ver int64
-	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
-	err := pgx.BeginTxFunc(ctx, s.pool, opts, func(tx pgx.Tx) error {
-		var err error
-		if ver, err = version(ctx, tx, domain, local, ""); err != nil {
-			return err
+	found, has := false, false
+	var it storage.RosterItem
+	var sub string
+	_, err := pgx.ForEachRow(rows, []any{&ver, &has, &it.Contact, &it.Name, &sub, &it.Ask, &it.PendingIn,
+		&it.PendingInStanza, &it.PreApproved, &it.Groups, &it.PendingOnly}, func() error {
+		found = true
+		if has {
+			it.Subscription = storage.Subscription(sub)
+			if len(it.Groups) == 0 {
+				it.Groups = nil
+			}
+			items = append(items, it)
+			it = storage.RosterItem{}
 		}
-		rows, _ := tx.Query(ctx, `SELECT `+itemColumns+` FROM roster_items
-			WHERE domain = $1 AND localpart = $2 ORDER BY contact COLLATE "C"`, domain, local)
-		items, err = pgx.CollectRows(rows, scanItem)
-		return wrap("roster", err)
+		return nil
 	})
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, wrap("roster", err)
 	}
-	if len(items) == 0 {
-		items = nil
+	if !found {
+		return nil, 0, notFound(domain, local)
 	}
 	return items, ver, nil
 }
 
-// version reads the roster version; suffix may be " FOR UPDATE".
 func version(ctx context.Context, q pgx.Tx, domain, local, suffix string) (int64, error) {
 	var v int64
 	err := q.QueryRow(ctx, `SELECT version FROM roster_versions WHERE domain = $1 AND localpart = $2`+suffix,

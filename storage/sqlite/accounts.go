@@ -64,12 +64,17 @@ func (s *Store) DeleteAccount(ctx context.Context, domain, local string) error {
 
 // Account implements storage.Accounts.
 func (s *Store) Account(ctx context.Context, domain, local string) (storage.Account, error) {
-	row := s.r.QueryRowContext(ctx, `SELECT domain, localpart, disabled, created_at
-		FROM accounts WHERE domain = ? AND localpart = ?`, domain, local)
-	a, err := scanAccount(row)
+	a := storage.Account{Domain: domain, Localpart: local}
+	var created string
+	err := s.queryRow(ctx, `SELECT disabled, created_at FROM accounts WHERE domain = ? AND localpart = ?`,
+		[]any{domain, local}, &a.Disabled, &created)
 	if errors.Is(err, sql.ErrNoRows) {
-		return a, notFound(domain, local)
+		return storage.Account{}, notFound(domain, local)
 	}
+	if err != nil {
+		return storage.Account{}, wrap("account", err)
+	}
+	a.CreatedAt, err = parseTime(created)
 	return a, wrap("account", err)
 }
 
@@ -132,27 +137,48 @@ func exists(ctx context.Context, tx *sql.Tx, domain, local string) error {
 
 // Credentials implements storage.Accounts.
 func (s *Store) Credentials(ctx context.Context, domain, local string) ([]storage.Credential, error) {
+	_, creds, err := s.AccountCredentials(ctx, domain, local)
+	return creds, err
+}
+
+// AccountCredentials implements storage.Accounts: one statement, so one
+// snapshot.
+func (s *Store) AccountCredentials(ctx context.Context, domain, local string) (storage.Account, []storage.Credential, error) {
+	rows, err := s.query(ctx, `SELECT a.disabled, a.created_at,
+		c.hash, c.salt, c.iterations, c.stored_key, c.server_key
+		FROM accounts a LEFT JOIN credentials c ON c.domain = a.domain AND c.localpart = a.localpart
+		WHERE a.domain = ? AND a.localpart = ? ORDER BY c.hash`, domain, local)
+	if err != nil {
+		return storage.Account{}, nil, wrap("credentials", err)
+	}
+	defer rows.Close()
+	acct := storage.Account{Domain: domain, Localpart: local}
+	found := false
+	var created string
 	var out []storage.Credential
-	err := s.read(ctx, func(tx *sql.Tx) error {
-		if err := exists(ctx, tx, domain, local); err != nil {
-			return err
+	for rows.Next() {
+		var hash sql.NullString
+		var iterations sql.NullInt64
+		var c storage.Credential
+		if err := rows.Scan(&acct.Disabled, &created, &hash, &c.Salt, &iterations, &c.StoredKey, &c.ServerKey); err != nil {
+			return storage.Account{}, nil, wrap("credentials", err)
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT hash, salt, iterations, stored_key, server_key
-			FROM credentials WHERE domain = ? AND localpart = ? ORDER BY hash`, domain, local)
-		if err != nil {
-			return wrap("credentials", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var c storage.Credential
-			if err := rows.Scan(&c.Hash, &c.Salt, &c.Iterations, &c.StoredKey, &c.ServerKey); err != nil {
-				return wrap("credentials", err)
-			}
+		found = true
+		if hash.Valid {
+			c.Hash, c.Iterations = hash.String, int(iterations.Int64)
 			out = append(out, c)
 		}
-		return wrap("credentials", rows.Err())
-	})
-	return out, err
+	}
+	if err := rows.Err(); err != nil {
+		return storage.Account{}, nil, wrap("credentials", err)
+	}
+	if !found {
+		return storage.Account{}, nil, notFound(domain, local)
+	}
+	if acct.CreatedAt, err = parseTime(created); err != nil {
+		return storage.Account{}, nil, wrap("credentials", err)
+	}
+	return acct, out, nil
 }
 
 // SetDisabled implements storage.Accounts.

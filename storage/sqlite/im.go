@@ -47,7 +47,7 @@ func (s *Store) StoreOffline(ctx context.Context, domain, local, xml string, lim
 
 // OfflineMessages implements storage.Offline.
 func (s *Store) OfflineMessages(ctx context.Context, domain, local string) ([]storage.OfflineMessage, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, stored_at, xml FROM offline_messages
+	rows, err := s.query(ctx, `SELECT id, stored_at, xml FROM offline_messages
 		WHERE domain = ? AND localpart = ? ORDER BY id`, domain, local)
 	if err != nil {
 		return nil, wrap("offline messages", err)
@@ -80,8 +80,8 @@ func (s *Store) DeleteOffline(ctx context.Context, domain, local string, upTo in
 // VCard implements storage.VCards.
 func (s *Store) VCard(ctx context.Context, domain, local string) (string, error) {
 	var xml string
-	err := s.r.QueryRowContext(ctx, `SELECT xml FROM vcards WHERE domain = ? AND localpart = ?`,
-		domain, local).Scan(&xml)
+	err := s.queryRow(ctx, `SELECT xml FROM vcards WHERE domain = ? AND localpart = ?`,
+		[]any{domain, local}, &xml)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("sqlite: vcard of %q at %q: %w", local, domain, storage.ErrNotFound)
 	}
@@ -108,8 +108,8 @@ func (s *Store) SetVCard(ctx context.Context, domain, local, xml string) error {
 // PrivateXML implements storage.PrivateXML.
 func (s *Store) PrivateXML(ctx context.Context, domain, local, ns, name string) (string, error) {
 	var xml string
-	err := s.r.QueryRowContext(ctx, `SELECT xml FROM private_xml
-		WHERE domain = ? AND localpart = ? AND ns = ? AND name = ?`, domain, local, ns, name).Scan(&xml)
+	err := s.queryRow(ctx, `SELECT xml FROM private_xml
+		WHERE domain = ? AND localpart = ? AND ns = ? AND name = ?`, []any{domain, local, ns, name}, &xml)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("sqlite: private XML {%s}%s of %q at %q: %w", ns, name, local, domain, storage.ErrNotFound)
 	}

@@ -12,32 +12,48 @@ import (
 
 const itemColumns = `contact, name, subscription, ask, pending_in, pending_in_stanza, pre_approved, groups, pending_only`
 
+// rosterJoin reads a roster's version and items in one statement, so from
+// one snapshot: a user with an empty roster gets one row whose item
+// columns are NULL (has_item 0); no row means no account.
+const rosterJoin = `SELECT v.version, r.contact IS NOT NULL, COALESCE(r.contact, ''),
+	COALESCE(r.name, ''), COALESCE(r.subscription, 'none'), COALESCE(r.ask, 0),
+	COALESCE(r.pending_in, 0), COALESCE(r.pending_in_stanza, ''), COALESCE(r.pre_approved, 0),
+	COALESCE(r.groups, '[]'), COALESCE(r.pending_only, 0)
+	FROM roster_versions v LEFT JOIN roster_items r ON r.domain = v.domain AND r.localpart = v.localpart
+	WHERE v.domain = ? AND v.localpart = ? ORDER BY r.contact`
+
 // Roster implements storage.Rosters.
 func (s *Store) Roster(ctx context.Context, domain, local string) ([]storage.RosterItem, int64, error) {
+	rows, err := s.query(ctx, rosterJoin, domain, local)
+	if err != nil {
+		return nil, 0, wrap("roster", err)
+	}
+	defer rows.Close()
 	var items []storage.RosterItem
 	var ver int64
-	err := s.read(ctx, func(tx *sql.Tx) error {
-		var err error
-		if ver, err = version(ctx, tx, domain, local); err != nil {
-			return err
+	found := false
+	for rows.Next() {
+		var has bool
+		var it storage.RosterItem
+		var sub, groups string
+		if err := rows.Scan(&ver, &has, &it.Contact, &it.Name, &sub, &it.Ask, &it.PendingIn,
+			&it.PendingInStanza, &it.PreApproved, &groups, &it.PendingOnly); err != nil {
+			return nil, 0, wrap("roster", err)
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT `+itemColumns+` FROM roster_items
-			WHERE domain = ? AND localpart = ? ORDER BY contact`, domain, local)
-		if err != nil {
-			return wrap("roster", err)
+		found = true
+		if !has {
+			continue
 		}
-		defer rows.Close()
-		for rows.Next() {
-			it, err := scanItem(rows)
-			if err != nil {
-				return wrap("roster", err)
-			}
-			items = append(items, it)
+		if err := finishItem(&it, sub, groups); err != nil {
+			return nil, 0, wrap("roster", err)
 		}
-		return wrap("roster", rows.Err())
-	})
-	if err != nil {
-		return nil, 0, err
+		items = append(items, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, wrap("roster", err)
+	}
+	if !found {
+		return nil, 0, notFound(domain, local)
 	}
 	return items, ver, nil
 }
@@ -59,23 +75,37 @@ func scanItem(row scanner) (storage.RosterItem, error) {
 		&it.PendingInStanza, &it.PreApproved, &groups, &it.PendingOnly); err != nil {
 		return it, err
 	}
+	return it, finishItem(&it, sub, groups)
+}
+
+// finishItem sets the subscription and the groups (a JSON array) of a
+// scanned item.
+func finishItem(it *storage.RosterItem, sub, groups string) error {
 	it.Subscription = storage.Subscription(sub)
+	if groups == "[]" {
+		return nil
+	}
 	if err := json.Unmarshal([]byte(groups), &it.Groups); err != nil {
-		return it, fmt.Errorf("groups of %q: %w", it.Contact, err)
+		return fmt.Errorf("groups of %q: %w", it.Contact, err)
 	}
 	if len(it.Groups) == 0 {
 		it.Groups = nil
 	}
-	return it, nil
+	return nil
 }
 
 // RosterItem implements storage.Rosters.
 func (s *Store) RosterItem(ctx context.Context, domain, local, contact string) (storage.RosterItem, error) {
-	row := s.r.QueryRowContext(ctx, `SELECT `+itemColumns+` FROM roster_items
-		WHERE domain = ? AND localpart = ? AND contact = ?`, domain, local, contact)
-	it, err := scanItem(row)
+	var it storage.RosterItem
+	var sub, groups string
+	err := s.queryRow(ctx, `SELECT `+itemColumns+` FROM roster_items
+		WHERE domain = ? AND localpart = ? AND contact = ?`, []any{domain, local, contact},
+		&it.Contact, &it.Name, &sub, &it.Ask, &it.PendingIn, &it.PendingInStanza, &it.PreApproved, &groups, &it.PendingOnly)
 	if errors.Is(err, sql.ErrNoRows) {
-		return it, fmt.Errorf("sqlite: roster item %q of %q at %q: %w", contact, local, domain, storage.ErrNotFound)
+		return storage.RosterItem{}, fmt.Errorf("sqlite: roster item %q of %q at %q: %w", contact, local, domain, storage.ErrNotFound)
+	}
+	if err == nil {
+		err = finishItem(&it, sub, groups)
 	}
 	return it, wrap("roster item", err)
 }
@@ -83,12 +113,12 @@ func (s *Store) RosterItem(ctx context.Context, domain, local, contact string) (
 // RosterVersion implements storage.Rosters.
 func (s *Store) RosterVersion(ctx context.Context, domain, local string) (int64, error) {
 	var v int64
-	err := s.read(ctx, func(tx *sql.Tx) error {
-		var err error
-		v, err = version(ctx, tx, domain, local)
-		return err
-	})
-	return v, err
+	err := s.queryRow(ctx, `SELECT version FROM roster_versions WHERE domain = ? AND localpart = ?`,
+		[]any{domain, local}, &v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, notFound(domain, local)
+	}
+	return v, wrap("roster version", err)
 }
 
 // UpdateRosterItem implements storage.Rosters. The transaction starts with

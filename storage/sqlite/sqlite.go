@@ -33,9 +33,10 @@ const maxReaders = 4
 
 // Store is the SQLite backend. It implements storage.Store.
 type Store struct {
-	w    *sql.DB // exactly one connection, BEGIN IMMEDIATE transactions
-	r    *sql.DB // read-only connections
-	path string
+	w     *sql.DB // exactly one connection, BEGIN IMMEDIATE transactions
+	r     *sql.DB // read-only connections
+	stmts stmtCache
+	path  string
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -100,6 +101,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close implements storage.Store.
 func (s *Store) Close() error {
+	s.closeStmts()
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 

@@ -28,6 +28,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"DeleteCascades", testDeleteCascades},
 		{"List", testList},
 		{"Credentials", testCredentials},
+		{"AccountCredentials", testAccountCredentials},
 		{"Disable", testDisable},
 		{"Unicode", testUnicode},
 		{"MultiDomain", testMultiDomain},
@@ -129,6 +130,8 @@ func testNotFound(t *testing.T, s storage.Store) {
 	wantErr(t, "SetCredentials", s.SetCredentials(c, "example.org", "nobody", creds(1)), storage.ErrNotFound)
 	_, err = s.Credentials(c, "example.org", "nobody")
 	wantErr(t, "Credentials", err, storage.ErrNotFound)
+	_, _, err = s.AccountCredentials(c, "example.org", "nobody")
+	wantErr(t, "AccountCredentials", err, storage.ErrNotFound)
 	wantErr(t, "SetDisabled", s.SetDisabled(c, "example.org", "nobody", true), storage.ErrNotFound)
 	mustCreate(t, s, "example.org", "alice")
 	_, err = s.RosterItem(c, "example.org", "alice", "bob@example.org")
@@ -228,6 +231,37 @@ func testCredentials(t *testing.T, s storage.Store) {
 	if err != nil || len(got) != 0 {
 		t.Fatalf("Credentials of account without any = %+v, %v", got, err)
 	}
+}
+
+// testAccountCredentials checks that AccountCredentials returns what
+// Account and Credentials return, together.
+func testAccountCredentials(t *testing.T, s storage.Store) {
+	c := ctx(t)
+	mustCreate(t, s, "example.org", "alice")
+	if err := s.CreateAccount(c, "example.org", "nocreds", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetDisabled(c, "example.org", "nocreds", true); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		local string
+		creds []storage.Credential
+	}{{"alice", creds(1)}, {"nocreds", nil}} {
+		want, err := s.Account(c, "example.org", tc.local)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, got, err := s.AccountCredentials(c, "example.org", tc.local)
+		if err != nil || a != want || !credsEqual(got, tc.creds) {
+			t.Fatalf("AccountCredentials(%s) = %+v, %+v, %v; want %+v, %+v", tc.local, a, got, err, want, tc.creds)
+		}
+	}
+	if err := s.DeleteAccount(c, "example.org", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := s.AccountCredentials(c, "example.org", "alice")
+	wantErr(t, "AccountCredentials after delete", err, storage.ErrNotFound)
 }
 
 func testDisable(t *testing.T, s storage.Store) {
