@@ -83,6 +83,7 @@ func (a *App) startHTTP(_ context.Context) error {
 		return err
 	}
 	a.started("http", a.stopHTTP)
+	a.serveReturned(mux)
 	for _, addr := range a.cfg.HTTP.Listen {
 		if err := a.serveHTTP(mux, addr, nil); err != nil {
 			return err
@@ -109,13 +110,7 @@ func (a *App) serveHTTP(h http.Handler, addr string, tc *tls.Config) error {
 		ln = tls.NewListener(ln, tc)
 		scheme = "https"
 	}
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          nil,
-	}
+	srv := a.newHTTPServer(h)
 	a.http.servers = append(a.http.servers, srv)
 	a.httpAddrs = append(a.httpAddrs, ln.Addr())
 	a.log.Info().Str("addr", ln.Addr().String()).Str("scheme", scheme).Msg("http listening")
@@ -127,8 +122,28 @@ func (a *App) serveHTTP(h http.Handler, addr string, tc *tls.Config) error {
 	return nil
 }
 
+// serveReturned serves the connections the BOSH endpoint took over and
+// hands back when they carry a request for another path (bosh.Returned).
+func (a *App) serveReturned(h http.Handler) {
+	srv := a.newHTTPServer(bosh.WithReturnedTLS(h))
+	srv.ConnContext = bosh.ReturnedConnContext
+	a.http.servers = append(a.http.servers, srv)
+	ln := a.http.bosh.Returned()
+	go func() { _ = srv.Serve(ln) }()
+}
+
+// newHTTPServer is the configuration of every HTTP server.
+func (a *App) newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
+
 // stopHTTP answers held BOSH requests, ends BOSH sessions, then shuts the
-// HTTP servers down.
+// HTTP servers down and closes the connections BOSH took over.
 func (a *App) stopHTTP(ctx context.Context) error {
 	var errs []error
 	if a.http.bosh != nil {
@@ -138,6 +153,9 @@ func (a *App) stopHTTP(ctx context.Context) error {
 		errs = append(errs, s.Shutdown(ctx))
 	}
 	a.http.servers = nil
+	if a.http.bosh != nil {
+		a.http.bosh.Close()
+	}
 	return errors.Join(errs...)
 }
 

@@ -83,6 +83,14 @@ func (b *reqBody) pause() (int, bool) {
 // itself was unusable; a non-nil body with an error means its payloads were.
 // XEP-0124 §6; RFC 6120 §11.1 restricted XML.
 func parseBody(raw []byte) (*reqBody, error) {
+	if b, ok := parseEmptyBody(raw); ok {
+		return b, nil
+	}
+	return parseFullBody(raw)
+}
+
+// parseFullBody is parseBody through the stream decoder.
+func parseFullBody(raw []byte) (*reqBody, error) {
 	d := newBodyDecoder(raw, len(raw))
 	h, err := d.Header()
 	if err != nil {

@@ -69,6 +69,13 @@ type Config struct {
 	// ContentTypes is the allowlist for the creation request's 'content'
 	// attribute (XEP-0124 §7.1).
 	ContentTypes []string
+	// IdleTimeout closes an adopted HTTP/1.1 connection that carries no
+	// request for that long (net/http's IdleTimeout for the others); 2
+	// minutes by default.
+	IdleTimeout time.Duration
+	// NoAdopt keeps held requests on net/http's goroutines instead of
+	// taking their connections over (see adopt.go); for comparison runs.
+	NoAdopt bool
 }
 
 // DefaultConfig returns the production defaults.
@@ -86,6 +93,7 @@ func DefaultConfig() Config {
 		MaxUnacked:  32,
 		MaxRepeats:  5,
 		WriteMargin: 10 * time.Second,
+		IdleTimeout: 2 * time.Minute,
 		AuthTimeout: 60 * time.Second,
 		ContentTypes: []string{
 			"text/xml; charset=utf-8",
@@ -114,6 +122,7 @@ func (c Config) withDefaults() Config {
 	orDefault(&c.MaxRepeats, d.MaxRepeats)
 	orDefault(&c.WriteMargin, d.WriteMargin)
 	orDefault(&c.AuthTimeout, d.AuthTimeout)
+	orDefault(&c.IdleTimeout, d.IdleTimeout)
 	if len(c.ContentTypes) == 0 {
 		c.ContentTypes = d.ContentTypes
 	}

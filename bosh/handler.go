@@ -26,21 +26,65 @@ const defaultContentType = "text/xml; charset=utf-8"
 // answers CORS preflights, GET and HEAD show an info page (XEP-0124 §5).
 type Handler struct {
 	*Manager
-	cfg     Config
-	proxies []*net.IPNet
-	info    http.Handler
+	cfg      Config
+	proxies  []*net.IPNet
+	info     http.Handler
+	poller   *poller    // nil: no adoption
+	conns    connSet    // adopted connections
+	returned *connQueue // where adopted connections go back to net/http
+	stop     chan struct{}
 }
 
 // NewHandler returns the endpoint for cfg (zero fields take the defaults)
 // driving sessions of core.
 func NewHandler(cfg Config, core Core, log zerolog.Logger) *Handler {
 	cfg = cfg.withDefaults()
-	return &Handler{
+	h := &Handler{
 		Manager: newManager(cfg, core, log),
 		cfg:     cfg,
 		proxies: parseProxies(cfg.TrustedProxies),
+		stop:    make(chan struct{}),
+	}
+	if !cfg.NoAdopt {
+		h.poller = newPoller()
+	}
+	if h.poller != nil {
+		go h.sweepLoop(cfg.IdleTimeout, h.stop)
+	}
+	return h
+}
+
+// Shutdown answers every held request with system-shutdown and ends every
+// session (Manager.Shutdown); adopted connections then close after their
+// next answer. Close them all with Close once the HTTP servers are down.
+func (h *Handler) Shutdown(ctx context.Context) error {
+	h.conns.mu.Lock()
+	h.conns.closing = true
+	h.conns.mu.Unlock()
+	return h.Manager.Shutdown(ctx)
+}
+
+// Close closes every idle adopted connection and stops the poller and the
+// returned-connection listener. Connections still reading a request close
+// after answering it.
+func (h *Handler) Close() {
+	h.closeAdopted()
+	select {
+	case <-h.stop:
+	default:
+		close(h.stop)
+	}
+	if h.poller != nil {
+		h.poller.close()
+	}
+	if h.returned != nil {
+		_ = h.returned.Close()
 	}
 }
+
+// AdoptedConns returns how many HTTP/1.1 connections the handler serves
+// itself now (adopt.go).
+func (h *Handler) AdoptedConns() int { return h.conns.Len() }
 
 // SetInfoHandler replaces the page served on GET (the web client, once it
 // exists).
@@ -54,10 +98,21 @@ func (h *Handler) Path() string { return h.cfg.Path }
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.route(w, r, nil)
+}
+
+// serveAdopted answers a request read from an adopted connection; it
+// reports whether the request was parked.
+func (h *Handler) serveAdopted(hc *hconn, r *http.Request) bool {
+	return h.route(&hc.w, r, hc)
+}
+
+// route dispatches by method; it reports whether a POST was parked.
+func (h *Handler) route(w http.ResponseWriter, r *http.Request, hc *hconn) bool {
 	h.cors(w, r)
 	switch r.Method {
 	case http.MethodPost:
-		h.post(w, r)
+		return h.post(w, r, hc)
 	case http.MethodOptions:
 		h.preflight(w, r)
 	case http.MethodGet, http.MethodHead:
@@ -66,6 +121,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", "GET, HEAD, POST, OPTIONS")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed) // B-259
 	}
+	return false
 }
 
 // cors sets Access-Control-Allow-Origin on every response (B-256, B-257).
@@ -233,6 +289,15 @@ var (
 
 // write sends resp with the headers of B-005, B-194..B-196 and B-201.
 func (h *Handler) write(w http.ResponseWriter, r *http.Request, resp *response, contentType string) error {
+	acc := ""
+	if h.cfg.Compress {
+		acc = r.Header.Get("Accept-Encoding")
+	}
+	return h.writeResp(w, acc, resp, contentType)
+}
+
+// writeResp is write given the request's Accept-Encoding.
+func (h *Handler) writeResp(w http.ResponseWriter, acceptEnc string, resp *response, contentType string) error {
 	hd := w.Header()
 	hd["Cache-Control"] = hdrNoStore
 	hd["X-Content-Type-Options"] = hdrNoSniff
@@ -249,7 +314,7 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, resp *response, 
 	body := resp.body
 	if h.cfg.Compress && !resp.noZip && len(body) >= h.cfg.CompressMin {
 		hd.Add("Vary", "Accept-Encoding")
-		if enc, zipped := compress(r.Header.Get("Accept-Encoding"), body); enc != "" {
+		if enc, zipped := compress(acceptEnc, body); enc != "" {
 			hd.Set("Content-Encoding", enc)
 			body = zipped
 		}

@@ -74,6 +74,7 @@ func startHarness(t testing.TB, core Core, mod []func(*Config), hs *harness) *ha
 		defer cancel()
 		_ = h.Shutdown(ctx)
 		srv.Close()
+		h.Close()
 	})
 	hs.t, hs.h, hs.srv = t, h, srv
 	return hs

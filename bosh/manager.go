@@ -141,7 +141,7 @@ func (m *Manager) Shutdown(ctx context.Context) error {
 	for _, s := range all {
 		s.mu.Lock()
 		s.terminateLocked(condSystemShutdown, nil)
-		s.mu.Unlock()
+		s.unlockAsync()
 	}
 	m.wheel.close()
 	tick := time.NewTicker(10 * time.Millisecond)
@@ -173,7 +173,7 @@ func (m *Manager) HostGone(domain string) int {
 	for _, s := range victims {
 		s.mu.Lock()
 		s.terminateLocked(condHostGone, nil)
-		s.mu.Unlock()
+		s.unlockAsync()
 	}
 	return len(victims)
 }
@@ -286,7 +286,7 @@ func (m *Manager) create(b *reqBody, rid uint64, info server.TransportInfo, secu
 	}
 	s.core = m.core.NewSession(s, info)
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	step := s.core.Open(streamHeader(c.to, c.lang, c.xmppVersion, c.from))
 	s.out = s.core.Drain(s.out)
 	if closing, err := s.closeRequested(); closing || step == server.StepClose {

@@ -9,19 +9,27 @@ import (
 	"github.com/parley-xmpp/parley/server"
 )
 
-// post handles one BOSH request (XEP-0124 §7, §8).
-func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
+// post handles one BOSH request (XEP-0124 §7, §8); hc is the adopted
+// connection it came on, nil under net/http. It reports whether the
+// request was parked (its connection then belongs to the session).
+func (h *Handler) post(w http.ResponseWriter, r *http.Request, hc *hconn) (parked bool) {
 	h.inflight.Add(1)
-	defer h.inflight.Add(-1)
-	setDeadlines(w, h.cfg.MaxWait, h.cfg.WriteMargin)
+	defer func() {
+		if !parked {
+			h.inflight.Add(-1)
+		}
+	}()
+	if hc == nil {
+		setDeadlines(w, h.cfg.MaxWait, h.cfg.WriteMargin)
+	}
 	raw, rerr := h.readBody(w, r)
 	if rerr == errTooLarge {
 		h.oversize(w, r, raw)
-		return
+		return false
 	}
 	if rerr != nil {
 		_ = h.write(w, r, termResponse(condBadRequest, false), "")
-		return
+		return false
 	}
 	b, perr := parseBody(raw)
 	if b == nil {
@@ -29,14 +37,14 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 		// B-011, B-016).
 		h.stats.termination(condBadRequest)
 		_ = h.write(w, r, termResponse(condBadRequest, false), "")
-		return
+		return false
 	}
 	rid, ridOK := parseRID(b.attr("rid"))
 	if b.attr("sid") == "" {
 		h.creation(w, r, b, rid, ridOK && perr == nil)
-		return
+		return false
 	}
-	h.sessionRequest(w, r, b, rid, ridOK && perr == nil)
+	return h.sessionRequest(w, r, b, rid, ridOK && perr == nil, hc)
 }
 
 // creation answers a session creation request (XEP-0124 §7.1).
@@ -61,34 +69,40 @@ func (h *Handler) creation(w http.ResponseWriter, r *http.Request, b *reqBody, r
 
 // sessionRequest answers a request naming a session; valid is false when
 // its rid or payloads were unusable.
-func (h *Handler) sessionRequest(w http.ResponseWriter, r *http.Request, b *reqBody, rid uint64, valid bool) {
+func (h *Handler) sessionRequest(w http.ResponseWriter, r *http.Request, b *reqBody, rid uint64, valid bool, hc *hconn) bool {
 	sid := b.attr("sid")
 	s := h.lookup(sid)
 	if s == nil {
 		_ = h.write(w, r, termResponse(condItemNotFound, h.buried(sid)), "") // B-020, B-188
-		return
+		return false
 	}
 	if secure, _ := h.clientInfo(r); s.secure && !secure {
 		// XEP-0124 §19.1 (B-241, B-242): refuse, without ending the session.
 		w.Header().Set("Content-Length", "0")
 		w.WriteHeader(http.StatusBadRequest)
-		return
+		return false
 	}
 	if !valid {
 		s.fail(condBadRequest) // B-011, B-014, B-179
 		_ = h.write(w, r, termResponse(condBadRequest, s.legacy), s.contentType)
-		return
+		return false
 	}
-	h.serve(w, r, s, b, rid)
+	return h.serve(w, r, s, b, rid, hc)
 }
 
-// serve runs one request of session s and writes its response.
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request, s *session, b *reqBody, rid uint64) {
+// serve runs one request of session s and writes its response, or parks
+// it on its adopted connection (taking the connection over from net/http
+// when it can) until the session answers it.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, s *session, b *reqBody, rid uint64, hc *hconn) bool {
 	rq := &request{
 		body:    b,
 		rid:     rid,
 		arrived: time.Now(),
 		done:    make(chan struct{}),
+		sess:    s,
+	}
+	if h.cfg.Compress {
+		rq.acceptEnc = r.Header.Get("Accept-Encoding")
 	}
 	_, isPause := b.pause()
 	rq.empty = len(b.children) == 0 && !b.isTerminate() && !isPause && !b.isRestart()
@@ -101,6 +115,13 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, s *session, b *r
 		}()
 		s.accept(rq)
 	}()
+	taken := false
+	if hc == nil && !s.answered(rq) {
+		hc, taken = h.adopt(w, r), true
+	}
+	if hc != nil {
+		return h.parkOrAnswer(s, rq, hc, taken)
+	}
 	timer := time.NewTimer(time.Until(rq.deadline))
 	defer timer.Stop()
 	select {
@@ -109,19 +130,60 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, s *session, b *r
 		s.expire(rq)
 	case <-r.Context().Done():
 		s.abandon(rq)
-		return
+		return false
 	}
 	<-rq.done
 	if err := h.write(w, r, rq.resp, s.contentType); err != nil {
 		s.writeFailed(rq)
+	} else {
+		s.written(rq)
 	}
+	return false
+}
+
+// answered reports whether rq has its response.
+func (s *session) answered(rq *request) bool {
+	s.mu.Lock()
+	defer s.unlock()
+	return rq.resp != nil
+}
+
+// parkOrAnswer parks rq on hc, or writes its answer there when it came
+// already. taken says hc was just taken from net/http, whose handler then
+// returns: the answer is then written and the connection served on here.
+func (h *Handler) parkOrAnswer(s *session, rq *request, hc *hconn, taken bool) bool {
+	s.mu.Lock()
+	parked := s.park(rq, hc)
+	s.unlock()
+	if parked {
+		return true
+	}
+	hc.w.resetBody()
+	_ = h.writeResp(&hc.w, rq.acceptEnc, rq.resp, s.contentType)
+	if !taken {
+		hc.cur = rq // serveOne writes it
+		return false
+	}
+	if err := hc.flush(h.cfg.WriteMargin); err != nil {
+		s.writeFailed(rq)
+		hc.close()
+		return false
+	}
+	s.written(rq)
+	hc.next()
+	return false
 }
 
 // expire answers rq at the end of its wait: an empty body when held
 // (XEP-0124 §8, B-080), item-not-found when its gap never filled (B-067).
 func (s *session) expire(rq *request) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
+	s.expireLocked(rq)
+}
+
+// expireLocked is expire with s.mu held.
+func (s *session) expireLocked(rq *request) {
 	if rq.resp != nil {
 		return
 	}
@@ -142,7 +204,7 @@ func (s *session) expire(rq *request) {
 // one gives its payloads back.
 func (s *session) abandon(rq *request) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	rq.gone = true
 	if s.pending[rq.rid] == rq {
 		delete(s.pending, rq.rid)
@@ -161,8 +223,20 @@ func (s *session) abandon(rq *request) {
 // the client.
 func (s *session) writeFailed(rq *request) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	s.giveBack(rq)
+}
+
+// written notes that rq's response reached the client's connection: its
+// payloads need not be kept for a give-back any more, only its bytes for
+// a repeated rid (XEP-0124 §14.3).
+func (s *session) written(rq *request) {
+	if rq.resp == nil || len(rq.resp.els) == 0 || rq.resp.final {
+		return
+	}
+	s.mu.Lock()
+	rq.resp.els = nil
+	s.unlock()
 }
 
 // giveBack requeues the payloads of rq's undelivered response and forgets
@@ -190,17 +264,17 @@ func (s *session) giveBack(rq *request) {
 // fail ends the session with a binding error found outside the rid flow.
 func (s *session) fail(cond string) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	s.terminateLocked(cond, nil)
 }
 
 // panicked ends the session after an internal failure (B-177).
 func (s *session) panicked(rq *request) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	if rq.resp == nil {
 		rq.resp = termResponse(condInternalError, false)
-		close(rq.done)
+		s.complete(rq)
 	}
 	s.terminateLocked(condInternalError, nil)
 }

@@ -18,7 +18,7 @@ import (
 // item-not-found.
 func (s *session) accept(rq *request) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	rq.deadline = rq.arrived.Add(s.wait) // XEP-0124 §8, B-088
 	if s.ended {
 		s.answerEnded(rq)
@@ -46,7 +46,7 @@ func (s *session) accept(rq *request) {
 		rq.deadline = rq.arrived.Add(max(s.wait, s.m.cfg.Polling, time.Second))
 		if old := s.pending[r]; old != nil {
 			old.resp = emptyResponse(attr{"type", "error"})
-			close(old.done)
+			s.complete(old)
 		}
 		if s.pending == nil {
 			s.pending = make(map[uint64]*request)
@@ -83,7 +83,7 @@ func (s *session) processPending() {
 func (s *session) answerEnded(rq *request) {
 	if rq.resp == nil {
 		rq.resp = termResponse(condItemNotFound, s.legacy)
-		close(rq.done)
+		s.complete(rq)
 	}
 }
 
@@ -119,7 +119,7 @@ func (s *session) repeat(rq *request) {
 		if h.rid == rq.rid {
 			// B-071: the older copy gets a recoverable error.
 			h.resp = emptyResponse(attr{"type", "error"})
-			close(h.done)
+			s.complete(h)
 			s.m.stats.response(h.resp)
 			s.held[i] = rq
 			return
@@ -128,7 +128,7 @@ func (s *session) repeat(rq *request) {
 	for _, c := range s.cache {
 		if c.rid == rq.rid {
 			rq.resp, rq.cached = c.resp, true // B-070: the identical bytes
-			close(rq.done)
+			s.complete(rq)
 			s.m.stats.RespCached.Add(1)
 			return
 		}
@@ -136,7 +136,7 @@ func (s *session) repeat(rq *request) {
 	for _, p := range s.pauses {
 		if p == rq.rid {
 			rq.resp = emptyResponse() // B-076
-			close(rq.done)
+			s.complete(rq)
 			return
 		}
 	}
@@ -193,6 +193,22 @@ func (s *session) clientAck(rq *request) (uint64, bool) {
 	return acked, explicit
 }
 
+// trimWindow forgets cached responses a session without acks can no
+// longer ask for again: with rid in hand the client has received every
+// response up to rid-requests (XEP-0124 §14.3). The caller holds mu.
+func (s *session) trimWindow(rid uint64) {
+	keep := s.cache[:0]
+	for _, c := range s.cache {
+		if c.rid+uint64(s.requests) > rid {
+			keep = append(keep, c)
+		} else {
+			s.cacheBytes -= len(c.resp.body)
+		}
+	}
+	clear(s.cache[len(keep):])
+	s.cache = keep
+}
+
 // overactive applies XEP-0124 §11 and §12 to a new in-order request.
 // Held requests whose client went away do not count: a page reload that
 // abandons its long-poll is not overactivity (Converse.js #726, #923).
@@ -237,6 +253,10 @@ func (s *session) process(rq *request) {
 		s.terminateLocked(condPolicyViolation, rq)
 		return
 	}
+	if !s.acks {
+		s.trimWindow(rq.rid)
+	}
+	defer func() { rq.body = nil }() // parsed and forwarded: not kept while held
 	switch {
 	case b.isTerminate():
 		s.clientTerminate(rq)

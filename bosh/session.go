@@ -41,6 +41,10 @@ type request struct {
 	resp     *response
 	gone     bool // the client went away before the response was written
 	cached   bool // resp is a cached copy for a repeated rid
+
+	sess      *session
+	hc        *hconn // the adopted connection rq is parked on, if any
+	acceptEnc string // the request's Accept-Encoding, when compressing
 }
 
 // cached is a response kept for a repeated rid (XEP-0124 §14.3).
@@ -100,6 +104,7 @@ type session struct {
 	overflow    bool      // too many unacknowledged responses (B-125)
 	final       *response // terminal response waiting for a request
 	lastSent    uint64
+	ready       []*request // answered adopted requests to write after unlock
 
 	nmu      sync.Mutex // guards the fields set by the core
 	streamID string
@@ -152,7 +157,7 @@ func (s *session) closeRequested() (bool, *stream.Error) {
 func (s *session) asyncFlush() {
 	s.notified.Store(false)
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	if !s.ended {
 		s.flushLocked()
 		s.checkOverflow()
@@ -184,7 +189,7 @@ func (s *session) answerLocked(rq *request, resp *response) {
 		return
 	}
 	rq.resp = resp
-	close(rq.done)
+	s.complete(rq)
 	s.removeHeld(rq)
 	if resp.cache && !rq.gone {
 		s.remember(rq.rid, resp)
@@ -217,7 +222,6 @@ func (s *session) insertHeld(rq *request) {
 	copy(s.held[i+1:], s.held[i:])
 	s.held[i] = rq
 	s.m.stats.HeldRequests.Add(1)
-	s.wheelAt = time.Time{}
 }
 
 // maybeIdle starts the inactivity clock once no request is held or
@@ -227,7 +231,12 @@ func (s *session) maybeIdle() {
 		return
 	}
 	s.idleSince = time.Now()
-	at := s.idleSince.Add(s.curInactivity())
+	s.schedule(s.idleSince.Add(s.curInactivity()))
+}
+
+// schedule makes the wheel call checkIdle at at, unless an earlier call
+// is already due. The caller holds mu.
+func (s *session) schedule(at time.Time) {
 	if s.wheelAt.IsZero() || at.Before(s.wheelAt) {
 		s.wheelAt = at
 		s.m.wheel.add(s, at)
@@ -247,9 +256,12 @@ func (s *session) curInactivity() time.Duration {
 // its inactivity period (XEP-0124 §10, B-101).
 func (s *session) checkIdle(now time.Time) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlockAsync()
 	s.wheelAt = time.Time{}
 	if s.ended {
+		return
+	}
+	if s.expireDue(now); s.ended {
 		return
 	}
 	s.checkAuth(now)
@@ -258,8 +270,7 @@ func (s *session) checkIdle(now time.Time) {
 	}
 	at := s.idleSince.Add(s.curInactivity())
 	if now.Before(at) {
-		s.wheelAt = at
-		s.m.wheel.add(s, at)
+		s.schedule(at)
 		return
 	}
 	s.log.Debug().Msg("bosh session inactive")
@@ -305,14 +316,14 @@ func (s *session) finishLocked(reason error) {
 	for _, rq := range s.held {
 		if rq.resp == nil {
 			rq.resp = termResponse(condOtherRequest, s.legacy)
-			close(rq.done)
+			s.complete(rq)
 		}
 	}
 	s.m.stats.HeldRequests.Add(-int64(len(s.held)))
 	s.held = nil
 	for _, rq := range s.pending {
 		rq.resp = termResponse(condOtherRequest, s.legacy)
-		close(rq.done)
+		s.complete(rq)
 	}
 	s.pending = nil
 	if s.final != nil {
@@ -342,7 +353,7 @@ func (s *session) terminateLocked(cond string, rq *request) {
 	if s.ended {
 		if rq != nil && rq.resp == nil {
 			rq.resp = termResponse(condItemNotFound, s.legacy)
-			close(rq.done)
+			s.complete(rq)
 		}
 		return
 	}

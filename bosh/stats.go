@@ -17,6 +17,8 @@ type Stats struct {
 	RespError       atomic.Int64 // recoverable type='error' responses
 	RespCached      atomic.Int64 // cached responses resent for a repeated rid
 	RespLegacy      atomic.Int64 // legacy HTTP error codes (XEP-0124 §17.1)
+	ConnsAdopted    atomic.Int64 // HTTP/1.1 connections taken over (adopt.go)
+	ConnsReturned   atomic.Int64 // adopted connections handed back to net/http
 
 	mu           sync.Mutex
 	terminations map[string]int64
