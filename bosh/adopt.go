@@ -52,12 +52,12 @@ type hconn struct {
 	br     *bufio.Reader // nil while parked or idle with nothing buffered
 	w      h1Writer
 
-	mu        sync.Mutex
-	state     connState
-	rq        *request // the parked request
-	cur       *request // the request whose answer is in w (owner only)
-	since     time.Time
-	watch     watchToken
+	mu    sync.Mutex
+	state connState
+	rq    *request // the parked request
+	cur   *request // the request whose answer is in w (owner only)
+	since time.Time
+	watch watchToken
 }
 
 var readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
