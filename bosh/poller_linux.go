@@ -15,6 +15,8 @@ import (
 type poller struct {
 	epfd int
 
+	work *workers
+
 	mu     sync.Mutex // guards fds and closed
 	fds    map[int32]*hconn
 	closed bool
@@ -33,7 +35,7 @@ func newPoller() *poller {
 	if err != nil {
 		return nil
 	}
-	p := &poller{epfd: fd, fds: make(map[int32]*hconn)}
+	p := &poller{epfd: fd, fds: make(map[int32]*hconn), work: newWorkers()}
 	go p.run()
 	return p
 }
@@ -127,7 +129,7 @@ func (p *poller) run() {
 		p.mu.Lock()
 		for i := range n {
 			if hc := p.fds[events[i].Fd]; hc != nil {
-				go hc.readable()
+				p.work.readable(hc)
 			}
 		}
 		p.mu.Unlock()
