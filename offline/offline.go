@@ -183,7 +183,7 @@ func (o *Service) reply(ctx context.Context, st *stanza.Stanza, e *stanza.Error)
 // backlog does not close the session as a slow consumer; the rest follows
 // the session's next available presence (or the next login).
 func (o *Service) Flush(ctx context.Context, s *server.Session) {
-	if _, prio, _ := s.Presence(); prio < 0 {
+	if _, prio := s.Presence(); prio < 0 {
 		return
 	}
 	user := s.JID().Bare()

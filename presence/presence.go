@@ -135,7 +135,7 @@ func (p *Service) deliver(st *stanza.Stanza) {
 func (p *Service) availableSessions(user jid.JID) []*server.Session {
 	var out []*server.Session
 	for _, s := range p.core.Registry().Sessions(user.Bare()) {
-		if avail, _, _ := s.Presence(); avail {
+		if avail, _ := s.Presence(); avail {
 			out = append(out, s)
 		}
 	}

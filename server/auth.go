@@ -9,6 +9,7 @@ import (
 	"hash"
 	"net"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -145,11 +146,15 @@ func (s *Session) saslData(text string) Step {
 // saslSuccess ends a successful exchange (RFC 6120 §6.4.6).
 func (s *Session) saslSuccess(additional []byte) Step {
 	authcid, authzid := s.mech.Identity()
-	s.mech = nil
+	s.mech = nil // the exchange's state goes now
 	local, err := jid.NormalizeLocalpart(authcid)
 	if err != nil {
 		return s.saslFail(&sasl.Failure{Condition: sasl.NotAuthorized}, true)
 	}
+	// The authcid is a substring of the client's whole SASL message: keep
+	// a copy of the localpart only.
+	local = strings.Clone(local)
+	s.core.creds.forget(s.domain, local)
 	user, err := jid.New(local, s.domain, "")
 	if err != nil {
 		return s.saslFail(&sasl.Failure{Condition: sasl.NotAuthorized}, true)
@@ -161,8 +166,7 @@ func (s *Session) saslSuccess(additional []byte) Step {
 	}
 	s.setJID(user)
 	s.setState(Authenticated)
-	s.log = LogWith(s.base, "jid", user.String())
-	s.log.Info().Msg("authenticated")
+	s.logInfo().Msg("authenticated")
 	s.send(sasl.Success(additional))
 	s.opened = false
 	return StepRestart
@@ -179,11 +183,11 @@ func (s *Session) saslFail(f *sasl.Failure, counted bool) Step {
 		s.send(f.Element())
 		return StepContinue
 	}
-	s.log.Info().Str("condition", string(f.Condition)).Msg("authentication failed")
+	s.logInfo().Str("condition", string(f.Condition)).Msg("authentication failed")
 	s.core.throttle.fail(s.ip())
 	s.failures++
 	s.send(f.Element())
-	if s.failures >= s.core.opts.MaxConnFailures {
+	if int(s.failures) >= s.core.opts.MaxConnFailures {
 		s.Close(stream.NewError(stream.PolicyViolation, "too many failed authentication attempts"))
 		return StepClose
 	}
@@ -217,21 +221,14 @@ func (s *Session) lookup(username string) ([]sasl.Credentials, bool, error) {
 }
 
 // credentials loads (or takes from the cache) the SCRAM credentials and
-// disabled flag of an account, so that a login costs one storage round
-// trip at most and repeated logins none.
+// disabled flag of an account: one storage round trip at most.
 func (c *Core) credentials(domain, local string) ([]sasl.Credentials, bool, error) {
 	if e, ok := c.creds.get(domain, local); ok {
 		return e.creds, e.disabled, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	acct, err := c.store.Account(ctx, domain, local)
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil, false, sasl.ErrUnknownUser
-	} else if err != nil {
-		return nil, false, err
-	}
-	stored, err := c.store.Credentials(ctx, domain, local)
+	acct, stored, err := c.store.AccountCredentials(ctx, domain, local)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, false, sasl.ErrUnknownUser
 	} else if err != nil {
@@ -248,8 +245,12 @@ func (c *Core) credentials(domain, local string) ([]sasl.Credentials, bool, erro
 	return creds, acct.Disabled, nil
 }
 
-// credCache keeps recently used credentials for a short time; Kick
-// forgets a user's entry.
+// credCache keeps recently looked up credentials for a short time, so
+// that repeated attempts on an account that does not authenticate (a
+// client retrying a wrong password, a guessing run) cost one storage
+// round trip. A successful authentication forgets its entry: a logged-in
+// session does not need it, and an entry per logged-in user would be
+// memory per idle session. Kick forgets a user's entry too.
 type credCache struct {
 	ttl time.Duration
 	mu  sync.Mutex

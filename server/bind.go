@@ -40,8 +40,7 @@ func (s *Session) bind(el *etree.Element) Step {
 		old.Close(stream.NewError(stream.Conflict, "replaced by a new session")) // §7.7.2.2
 	}
 	s.setState(Bound)
-	s.log = LogWith(s.base, "jid", full.String())
-	s.log.Info().Msg("resource bound")
+	s.logInfo().Msg("resource bound")
 	res := etree.NewElement("bind")
 	res.CreateAttr("xmlns", NSBind)
 	res.CreateElement("jid").SetText(full.String())

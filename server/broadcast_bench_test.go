@@ -15,7 +15,7 @@ func fanOut(b *testing.B, c *Core) []*client {
 	var out []*client
 	for i := range 100 {
 		cl := login(b, c, "bob", "b", fmt.Sprintf("r%d", i))
-		cl.s.SetPresence(true, 0, nil)
+		cl.s.SetPresence(true, 0)
 		out = append(out, cl)
 	}
 	return out

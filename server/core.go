@@ -65,7 +65,7 @@ type Options struct {
 // options, storage, the Registry and the Router.
 type Core struct {
 	opts     Options
-	domains  map[string]bool
+	domains  map[string]string // served domain → the same string of Options.Domains
 	store    storage.Store
 	log      zerolog.Logger
 	registry *Registry
@@ -100,7 +100,7 @@ func NewCore(store storage.Store, opts Options) *Core {
 	}
 	c := &Core{
 		opts:     opts,
-		domains:  map[string]bool{},
+		domains:  map[string]string{},
 		store:    store,
 		log:      opts.Logger,
 		registry: newRegistry(),
@@ -110,7 +110,7 @@ func NewCore(store storage.Store, opts Options) *Core {
 		allGone:  make(chan struct{}),
 	}
 	for _, d := range opts.Domains {
-		c.domains[d] = true
+		c.domains[d] = d
 	}
 	c.features = defaultFeatures()
 	c.router = newRouter(c)
@@ -134,7 +134,7 @@ func (c *Core) Router() *Router { return c.router }
 func (c *Core) Logger() zerolog.Logger { return c.log }
 
 // Serves reports whether domain (normalised) is one of the served domains.
-func (c *Core) Serves(domain string) bool { return c.domains[domain] }
+func (c *Core) Serves(domain string) bool { return c.domains[domain] != "" }
 
 // Domains returns the served domains.
 func (c *Core) Domains() []string { return slices.Clone(c.opts.Domains) }

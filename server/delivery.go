@@ -62,7 +62,7 @@ func (r *Router) Available(user jid.JID, highest bool) []*Session {
 	var out []*Session
 	best := -129
 	for _, s := range r.core.registry.Sessions(user) {
-		avail, prio, _ := s.Presence()
+		avail, prio := s.Presence()
 		if !avail || prio < 0 {
 			continue
 		}

@@ -107,6 +107,11 @@ func (c *counting) Credentials(ctx context.Context, d, l string) ([]storage.Cred
 	return c.Store.Credentials(ctx, d, l)
 }
 
+func (c *counting) AccountCredentials(ctx context.Context, d, l string) (storage.Account, []storage.Credential, error) {
+	c.count("AccountCredentials")
+	return c.Store.AccountCredentials(ctx, d, l)
+}
+
 func (c *counting) Roster(ctx context.Context, d, l string) ([]storage.RosterItem, int64, error) {
 	c.count("Roster")
 	return c.Store.Roster(ctx, d, l)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"strings"
 
 	"github.com/beevik/etree"
@@ -39,7 +40,9 @@ func (s *Session) Open(h stream.Header) (step Step) {
 		return StepClose
 	}
 	if l := h.Lang(); l != "" {
+		s.mu.Lock() // Lang reads it from other goroutines
 		s.lang = l
+		s.mu.Unlock()
 	}
 	s.domain = domain
 	s.opened = true
@@ -69,6 +72,7 @@ func (s *Session) checkHeader(h stream.Header) (string, *stream.Error) {
 	if err != nil || !s.core.Serves(domain) {
 		return "", stream.NewError(stream.HostUnknown, "") // §4.9.3.6
 	}
+	domain = s.core.domains[domain] // the configured string, shared by all sessions
 	if s.domain != "" && domain != s.domain {
 		return domain, stream.NewError(stream.HostUnknown, "domain changed on restart")
 	}
@@ -107,7 +111,7 @@ func (s *Session) Receive(el *etree.Element) (step Step) {
 		return s.receiveSASL(el)
 	case stream.NSStream:
 		if el.Tag == "error" {
-			s.log.Debug().Msg("client sent a stream error")
+			s.logDebug().Msg("client sent a stream error")
 			s.Close(nil)
 			return StepClose
 		}
@@ -127,7 +131,7 @@ func (s *Session) startTLS() Step {
 	s.send(tlsElement("proceed"))
 	cs, err := starter.StartTLS()
 	if err != nil {
-		s.log.Debug().Err(err).Msg("TLS handshake failed")
+		s.logDebug().Err(err).Msg("TLS handshake failed")
 		s.Close(nil)
 		return StepClose
 	}
@@ -171,7 +175,10 @@ func (s *Session) receiveStanza(el *etree.Element) Step {
 			return StepContinue
 		}
 	}
-	if serr := s.core.router.Route(s.ctx, s, stz); serr != nil {
+	// The handlers' storage calls are not tied to the session: a
+	// cancellable context per session would cost memory, and a goroutine
+	// per SQLite statement or transaction that watches it.
+	if serr := s.core.router.Route(context.Background(), s, stz); serr != nil {
 		s.Close(serr)
 		return StepClose
 	}

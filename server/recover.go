@@ -23,7 +23,7 @@ func (s *Session) recoverSession(step *Step) {
 		return
 	}
 	s.core.panics.Add(1)
-	s.log.Error().Str("panic", fmt.Sprint(v)).Bytes("stack", debug.Stack()).Msg("recovered from a panic: closing the session")
+	s.logError().Str("panic", fmt.Sprint(v)).Bytes("stack", debug.Stack()).Msg("recovered from a panic: closing the session")
 	s.Close(stream.NewError(stream.InternalServerError, ""))
 	*step = StepClose
 }

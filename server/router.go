@@ -313,9 +313,9 @@ func (r *Router) UserExists(ctx context.Context, user jid.JID) bool {
 func (r *Router) broadcastPresence(ctx context.Context, from *Session, st *stanza.Stanza) {
 	switch st.Type {
 	case "":
-		from.SetPresence(true, priority(st.El), st.El)
+		from.SetPresence(true, priority(st.El))
 	case "unavailable":
-		from.SetPresence(false, 0, st.El)
+		from.SetPresence(false, 0)
 	}
 	r.mu.RLock()
 	h := r.presence

@@ -83,34 +83,42 @@ const (
 // Session is one client stream, whatever transport carries it. Open and
 // Receive are called by one goroutine at a time, in order; the other
 // methods are safe from any goroutine.
+//
+// An idle session is mostly this struct (server/login_test.go measures
+// it): it keeps no logger, context, goroutine or timer of its own, no
+// queue array while nothing is queued, and nothing of the SASL exchange
+// once it is over.
 type Session struct {
 	core *Core
 	t    Transport
-	id   string
-	log  zerolog.Logger
-	base zerolog.Logger  // log without the jid field
-	ctx  context.Context // cancelled by End
-	stop context.CancelFunc
+	id   [16]byte // ID in binary
+	next *Session // the user's next bound session; guarded by Registry.mu
 
 	// Read side: touched only by Open and Receive (one goroutine).
 	info     TransportInfo
 	mustTLS  bool // require_tls applies: the transport can start TLS
 	opened   bool
-	domain   string
-	lang     string
-	mech     sasl.Mechanism
-	failures int
+	failures int32
+	domain   string         // a string of Options.Domains
+	lang     string         // written under mu (Lang reads it from anywhere)
+	mech     sasl.Mechanism // during a SASL exchange only
 
 	mu        sync.Mutex // guards the fields below
 	state     State
-	jid       jid.JID // bare once authenticated, full once bound
-	queue     []*etree.Element
 	closing   bool
 	ended     bool
 	available bool
-	priority  int
-	presence  *etree.Element
 	rosterReq bool
+	priority  int8
+	jid       jid.JID // bare once authenticated, full once bound
+	queue     []*etree.Element
+	ctx       *sessionContext // made by Context, nil until then
+}
+
+// sessionContext is the context Context hands out.
+type sessionContext struct {
+	context.Context
+	cancel context.CancelFunc
 }
 
 // NewSession starts a session over t. If the core is shutting down the
@@ -120,10 +128,8 @@ func (c *Core) NewSession(t Transport, info TransportInfo) *Session {
 	// RFC 6120 §5.3.1). A transport that cannot (BOSH, whose security is
 	// that of its HTTP connection, XEP-0206 §4) is never left without
 	// mechanisms: PLAIN is then withheld unless it is secure.
-	s := &Session{core: c, t: t, id: randomID(), info: info, mustTLS: c.opts.RequireTLS && info.CanStartTLS}
-	s.ctx, s.stop = context.WithCancel(context.Background())
-	s.base = LogWith(c.log, "sid", s.id, "transport", info.Kind, "remote", info.RemoteAddr)
-	s.log = s.base
+	s := &Session{core: c, t: t, info: info, mustTLS: c.opts.RequireTLS && info.CanStartTLS}
+	_, _ = rand.Read(s.id[:])
 	if info.TLS != nil || info.Secure {
 		s.state |= Secure
 	}
@@ -135,16 +141,60 @@ func (c *Core) NewSession(t Transport, info TransportInfo) *Session {
 }
 
 // ID returns the session's identifier (also its first stream id).
-func (s *Session) ID() string { return s.id }
+func (s *Session) ID() string { return hex.EncodeToString(s.id[:]) }
 
-// Log returns the session's logger (fields sid, transport, remote, jid).
-func (s *Session) Log() *zerolog.Logger { return &s.log }
+// Log returns a logger with the session's fields (sid, transport, remote
+// and, once authenticated, jid). It is built on each call.
+func (s *Session) Log() *zerolog.Logger {
+	l := LogWith(s.core.log, s.logFields()...)
+	return &l
+}
+
+// logFields returns the session's log fields as key, value pairs.
+func (s *Session) logFields() []string {
+	kv := []string{"sid", s.ID(), "transport", s.info.Kind, "remote", s.info.RemoteAddr}
+	if j := s.JID(); !j.IsZero() {
+		kv = append(kv, "jid", j.String())
+	}
+	return kv
+}
+
+// event adds the session's fields to e, an event of the core's logger,
+// nil when its level is disabled (then nothing is formatted). The caller
+// must not hold s.mu.
+func (s *Session) event(e *zerolog.Event) *zerolog.Event {
+	if e == nil {
+		return nil
+	}
+	kv := s.logFields()
+	for i := 0; i+1 < len(kv); i += 2 {
+		e.Str(kv[i], kv[i+1])
+	}
+	return e
+}
+
+func (s *Session) logDebug() *zerolog.Event { return s.event(s.core.log.Debug()) }
+func (s *Session) logInfo() *zerolog.Event  { return s.event(s.core.log.Info()) }
+func (s *Session) logWarn() *zerolog.Event  { return s.event(s.core.log.Warn()) }
+func (s *Session) logError() *zerolog.Event { return s.event(s.core.log.Error()) }
 
 // Core returns the core the session belongs to.
 func (s *Session) Core() *Core { return s.core }
 
-// Context returns a context cancelled when the session ends.
-func (s *Session) Context() context.Context { return s.ctx }
+// Context returns a context cancelled when the session ends. It is made
+// on first use; the core itself does not need one per session.
+func (s *Session) Context() context.Context {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ctx == nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		s.ctx = &sessionContext{Context: ctx, cancel: cancel}
+		if s.ended {
+			cancel()
+		}
+	}
+	return s.ctx.Context
+}
 
 // Info returns the transport description.
 func (s *Session) Info() TransportInfo { return s.info }
@@ -169,6 +219,14 @@ func (s *Session) State() State {
 // IsBound reports whether the session has bound a resource.
 func (s *Session) IsBound() bool { return s.State()&Bound != 0 }
 
+// Lang returns the xml:lang of the client's stream header, "" if none
+// (RFC 6120 §4.7.4).
+func (s *Session) Lang() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lang
+}
+
 // Domain returns the domain the client opened the stream to.
 func (s *Session) Domain() string { return s.domain }
 
@@ -178,8 +236,7 @@ func (s *Session) Drain(dst []*etree.Element) []*etree.Element {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	dst = append(dst, s.queue...)
-	clear(s.queue)
-	s.queue = s.queue[:0]
+	s.queue = nil // an idle session keeps no queue array
 	return dst
 }
 
@@ -197,7 +254,7 @@ func (s *Session) Deliver(el *etree.Element) bool {
 	full := len(s.queue) > s.core.opts.OutQueue
 	s.mu.Unlock()
 	if full {
-		s.log.Warn().Int("queued", s.core.opts.OutQueue).Msg("slow consumer")
+		s.logWarn().Int("queued", s.core.opts.OutQueue).Msg("slow consumer")
 		s.Close(ErrSlowConsumer)
 		return true
 	}
@@ -230,7 +287,7 @@ func (s *Session) Close(err *stream.Error) {
 	s.closing = true
 	s.mu.Unlock()
 	if err != nil {
-		s.log.Debug().Str("reason", string(err.Condition)).Msg("closing session")
+		s.logDebug().Str("reason", string(err.Condition)).Msg("closing session")
 	}
 	s.core.registry.remove(s)
 	s.t.Close(err)
@@ -250,11 +307,14 @@ func (s *Session) End(reason error) {
 	left := s.queue
 	s.queue = nil
 	bound := s.state&Bound != 0
+	ctx := s.ctx
 	s.mu.Unlock()
-	s.stop()
+	if ctx != nil {
+		ctx.cancel()
+	}
 	s.core.registry.remove(s)
 	defer s.core.removeSession(s) // last: Shutdown waits for it
-	s.log.Debug().AnErr("reason", reason).Msg("session ended")
+	s.logDebug().AnErr("reason", reason).Msg("session ended")
 	var stanzas []*etree.Element
 	for _, el := range left {
 		if isStanza(el) {
@@ -279,18 +339,19 @@ func (s *Session) End(reason error) {
 
 // SetPresence records the session's last broadcast presence: whether it
 // is available (has sent initial presence, RFC 6121 §4.2) and its
-// priority (RFC 6121 §4.7.2.3). The presence code calls it.
-func (s *Session) SetPresence(available bool, priority int, el *etree.Element) {
+// priority (RFC 6121 §4.7.2.3, -128 to 127). The presence stanza itself
+// is the presence module's to keep.
+func (s *Session) SetPresence(available bool, priority int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.available, s.priority, s.presence = available, priority, el
+	s.available, s.priority = available, int8(max(-128, min(127, priority)))
 }
 
 // Presence returns what SetPresence recorded.
-func (s *Session) Presence() (available bool, priority int, el *etree.Element) {
+func (s *Session) Presence() (available bool, priority int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.available, s.priority, s.presence
+	return s.available, int(s.priority)
 }
 
 // SetRosterRequested marks that the client fetched its roster and is an
