@@ -53,6 +53,9 @@ func (p *Service) available(ctx context.Context, s *server.Session, st *stanza.S
 	ss := p.state(s)
 	initial := !ss.available
 	ss.available, ss.last = true, st
+	if plain(st, s.Lang()) {
+		ss.last = nil
+	}
 	hooks := p.onAvail
 	p.mu.Unlock()
 	full, user := s.JID(), s.JID().Bare()
@@ -89,8 +92,11 @@ func (p *Service) gather(ctx context.Context, s *server.Session, cs []contact, o
 		}
 	}
 	for _, o := range own {
-		if last := p.lastPresence(o); o != s && last != nil {
-			router.DeliverTo(s, last.Restamp(o.JID(), full))
+		if o == s {
+			continue
+		}
+		if last := p.presenceTo(o, full); last != nil {
+			router.DeliverTo(s, last)
 		}
 	}
 	p.redeliverRequests(s, cs)
@@ -150,7 +156,7 @@ func (p *Service) reset(s *server.Session, end bool) (bool, []jid.JID) {
 	for j := range ss.directed {
 		directed = append(directed, j)
 	}
-	ss.available, ss.last, ss.directed = false, nil, map[jid.JID]struct{}{}
+	ss.available, ss.last, ss.directed = false, nil, nil
 	return was, directed
 }
 
@@ -208,6 +214,9 @@ func (p *Service) directed(ctx context.Context, s *server.Session, st *stanza.St
 	p.mu.Lock()
 	ss := p.state(s)
 	if st.Type == "" {
+		if ss.directed == nil {
+			ss.directed = map[jid.JID]struct{}{}
+		}
 		ss.directed[st.To] = struct{}{}
 	} else {
 		delete(ss.directed, st.To)
@@ -246,8 +255,8 @@ func (p *Service) probe(ctx context.Context, to, requester jid.JID) {
 		if !to.IsBare() && s.JID() != to {
 			continue
 		}
-		if last := p.lastPresence(s); last != nil {
-			router.Deliver(ctx, last.Restamp(s.JID(), requester))
+		if last := p.presenceTo(s, requester); last != nil {
+			router.Deliver(ctx, last)
 			answered = true
 		}
 	}
@@ -278,8 +287,8 @@ func (p *Service) lastUnavailable(owner, requester jid.JID) *stanza.Stanza {
 // user to contact (RFC 6121 §3.1.5: the contact just got a subscription).
 func (p *Service) sendPresence(ctx context.Context, user, to jid.JID) {
 	for _, s := range p.availableSessions(user) {
-		if last := p.lastPresence(s); last != nil {
-			p.core.Router().Deliver(ctx, last.Restamp(s.JID(), to))
+		if last := p.presenceTo(s, to); last != nil {
+			p.core.Router().Deliver(ctx, last)
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/beevik/etree"
 	"github.com/rs/zerolog"
 
 	"github.com/parley-xmpp/parley/roster"
@@ -35,8 +36,11 @@ type Service struct {
 // sessionState is what the module tracks per session.
 type sessionState struct {
 	available bool
-	last      *stanza.Stanza       // last broadcast available presence
-	directed  map[jid.JID]struct{} // §4.6.3 directed presence recipients
+	// last is the last broadcast available presence; nil while available
+	// when it was a bare <presence/>, as most initial presences are (see
+	// plain): it is built again when asked for.
+	last     *stanza.Stanza
+	directed map[jid.JID]struct{} // §4.6.3 directed presence recipients; nil when none
 }
 
 // lastUnavailable is a user's last unavailable presence, for probes (§4.3.2).
@@ -147,21 +151,61 @@ func (p *Service) availableSessions(user jid.JID) []*server.Session {
 func (p *Service) state(s *server.Session) *sessionState {
 	ss := p.sessions[s]
 	if ss == nil {
-		ss = &sessionState{directed: map[jid.JID]struct{}{}}
+		ss = &sessionState{}
 		p.sessions[s] = ss
 	}
 	return ss
 }
 
-// lastPresence returns the last available presence s broadcast, nil if
-// it is not available.
-func (p *Service) lastPresence(s *server.Session) *stanza.Stanza {
+// presenceTo returns the last available presence s broadcast, from s and
+// addressed to to, nil if s is not available.
+func (p *Service) presenceTo(s *server.Session, to jid.JID) *stanza.Stanza {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if ss := p.sessions[s]; ss != nil && ss.available {
-		return ss.last
+	ss := p.sessions[s]
+	if ss == nil || !ss.available {
+		p.mu.Unlock()
+		return nil
 	}
-	return nil
+	last := ss.last
+	p.mu.Unlock()
+	if last == nil {
+		return plainPresence(s.JID(), to, s.Lang())
+	}
+	return last.Restamp(s.JID(), to)
+}
+
+// plain reports whether st, an available presence a session broadcast, is
+// a bare <presence/>: no content, and no attribute but the 'from' the
+// router stamped and lang, the stream's xml:lang it added (RFC 6120
+// §4.7.4). Such a presence is not kept: plainPresence builds it again, the
+// same.
+func plain(st *stanza.Stanza, lang string) bool {
+	el := st.El
+	if len(el.Child) != 0 || el.Space != "" {
+		return false
+	}
+	switch len(el.Attr) {
+	case 1:
+		return el.Attr[0].Space == "" && el.Attr[0].Key == "from"
+	case 2:
+		a, l := el.Attr[0], el.Attr[1]
+		return a.Space == "" && a.Key == "from" && l.Space == "xml" && l.Key == "lang" && l.Value == lang
+	}
+	return false
+}
+
+// plainPresence is a bare available presence from from to to, with the
+// attributes in the order a restamped one has.
+func plainPresence(from, to jid.JID, lang string) *stanza.Stanza {
+	el := etree.NewElement("presence")
+	el.CreateAttr("from", from.String())
+	if lang != "" {
+		el.CreateAttr("xml:lang", lang)
+	}
+	if !to.IsZero() {
+		el.CreateAttr("to", to.String())
+	}
+	return &stanza.Stanza{El: el, Kind: stanza.KindPresence, Lang: lang, From: from, To: to}
 }
 
 // log returns the core's logger.

@@ -209,3 +209,37 @@ func TestSubscribeToNobody(t *testing.T) {
 		t.Fatalf("request still pending: %s", out[0])
 	}
 }
+
+// TestBarePresence checks that a bare <presence/>, which the module does
+// not keep (it builds it again), reaches the user's other resources and
+// answers the probes of subscribed contacts as sent.
+func TestBarePresence(t *testing.T) {
+	core := setup(t)
+	_, _, err := core.Store().UpdateRosterItem(t.Context(), "localhost", "juliet", "romeo@localhost",
+		func(*storage.RosterItem) (*storage.RosterItem, error) {
+			return &storage.RosterItem{Subscription: "from"}, nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := imtest.Login(t, core, "juliet", "a")
+	a.Send(`<presence/>`)
+	a.Expect(`<presence from="juliet@localhost/a" to="juliet@localhost/a"/>`)
+	b := imtest.Login(t, core, "juliet", "b")
+	b.Send(`<presence/>`)
+	b.Expect(`<presence from="juliet@localhost/b" to="juliet@localhost/b"/>`,
+		`<presence from="juliet@localhost/a" to="juliet@localhost/b"/>`)
+	a.Expect(`<presence from="juliet@localhost/b" to="juliet@localhost/a"/>`)
+	_, _, err = core.Store().UpdateRosterItem(t.Context(), "localhost", "romeo", "juliet@localhost",
+		func(*storage.RosterItem) (*storage.RosterItem, error) {
+			return &storage.RosterItem{Subscription: "to"}, nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := imtest.Login(t, core, "romeo", "orchard")
+	r.Send(`<presence/>`)
+	r.Expect(`<presence from="romeo@localhost/orchard" to="romeo@localhost/orchard"/>`,
+		`<presence from="juliet@localhost/a" to="romeo@localhost/orchard"/>`,
+		`<presence from="juliet@localhost/b" to="romeo@localhost/orchard"/>`)
+}
