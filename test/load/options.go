@@ -36,6 +36,7 @@ type options struct {
 	Procs         int
 	Shard, Shards int
 	Selfhost      string
+	CPUProfile    string
 	set           map[string]bool // flags given on the command line
 	srcs          []net.IP
 }
@@ -80,7 +81,27 @@ func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
 	fs.IntVar(&o.Shard, "shard", 0, "internal: index of this process among -shards")
 	fs.IntVar(&o.Shards, "shards", 0, "internal: number of processes (set by -procs)")
 	fs.StringVar(&o.Selfhost, "selfhost", "", "`path` of a parley binary: start it on loopback with a temporary config and run the default suite (or -scenario when given) against it")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the load tool's measured window to `file` (go tool pprof)")
+	fs.Usage = func() { usage(fs, out) }
 	return fs
+}
+
+// hiddenFlags are left out of the usage text: tools for working on the
+// load tool itself.
+var hiddenFlags = map[string]bool{"cpuprofile": true}
+
+// usage prints the flags of fs except the hidden ones.
+func usage(fs *flag.FlagSet, out io.Writer) {
+	fmt.Fprintf(out, "Usage of %s:\n", fs.Name())
+	shown := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
+	shown.SetOutput(out)
+	fs.VisitAll(func(f *flag.Flag) {
+		if !hiddenFlags[f.Name] {
+			shown.Var(f.Value, f.Name, f.Usage)
+			shown.Lookup(f.Name).DefValue = f.DefValue
+		}
+	})
+	shown.PrintDefaults()
 }
 
 // parseOptions parses and validates args.

@@ -101,3 +101,28 @@ func TestChildArgsRoundTrip(t *testing.T) {
 		t.Fatalf("child options %+v from %v", c, args)
 	}
 }
+
+func TestCPUProfileFlag(t *testing.T) {
+	var out strings.Builder
+	if _, err := parseOptions([]string{"-h"}, &out); err == nil {
+		t.Fatal("-h: no ErrHelp")
+	}
+	if strings.Contains(out.String(), "cpuprofile") || !strings.Contains(out.String(), "-scenario") {
+		t.Fatalf("usage:\n%s", out.String())
+	}
+	o, err := parseOptions([]string{"-cpuprofile", "/tmp/x.prof", "-procs", "2", "-n", "4"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := parseOptions(o.childArgs(1, 2), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.CPUProfile != "/tmp/x.prof.1" {
+		t.Fatalf("child -cpuprofile %q", c.CPUProfile)
+	}
+	o.CPUProfile = ""
+	if c, _ := parseOptions(o.childArgs(0, 2), io.Discard); c == nil || c.CPUProfile != "" {
+		t.Fatalf("child of no profile: %+v", c)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -101,4 +102,40 @@ func raiseFileLimit() uint64 {
 		syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
 	}
 	return lim.Cur
+}
+
+// cpuProfile is the -cpuprofile of the measured window (path "": none).
+type cpuProfile struct {
+	path string
+	f    *os.File
+}
+
+func (p *cpuProfile) start() error {
+	if p.path == "" || p.f != nil {
+		return nil
+	}
+	f, err := os.Create(p.path)
+	if err != nil {
+		return fmt.Errorf("-cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return fmt.Errorf("-cpuprofile: %w", err)
+	}
+	p.f = f
+	return nil
+}
+
+// stop ends the profile, if one is running, and closes its file.
+func (p *cpuProfile) stop() error {
+	if p.f == nil {
+		return nil
+	}
+	pprof.StopCPUProfile()
+	err := p.f.Close()
+	p.f = nil
+	if err != nil {
+		return fmt.Errorf("-cpuprofile: %w", err)
+	}
+	return nil
 }

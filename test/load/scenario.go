@@ -48,12 +48,20 @@ func (r *runner) run() (raw, error) {
 	var err error
 	var cpuStart, cpuEnd time.Duration
 	barrier := r.barrier
+	prof := &cpuProfile{path: r.o.CPUProfile}
+	defer prof.stop()
 	r.barrier = func(name string) error {
 		switch name {
 		case "start":
+			if err := prof.start(); err != nil {
+				return err
+			}
 			cpuStart = selfCPU()
 		case "end":
 			cpuEnd = selfCPU()
+			if err := prof.stop(); err != nil {
+				return err
+			}
 		}
 		return barrier(name)
 	}

@@ -79,6 +79,9 @@ func selfhost(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	runs := suite(o)
 	accounts := o.Accounts
 	for _, r := range runs {
+		if o.CPUProfile != "" && len(runs) > 1 {
+			r.CPUProfile = o.CPUProfile + "." + r.Scenario + "-" + r.Transport
+		}
 		if err := r.validate(); err != nil {
 			return err
 		}

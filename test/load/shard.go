@@ -44,6 +44,11 @@ func (o *options) childArgs(shard, shards int) []string {
 		switch f.Name {
 		case "procs", "shard", "shards", "selfhost", "json":
 			return
+		case "cpuprofile":
+			if o.CPUProfile != "" {
+				args = append(args, fmt.Sprintf("-cpuprofile=%s.%d", o.CPUProfile, shard))
+			}
+			return
 		}
 		args = append(args, "-"+f.Name+"="+f.Value.String())
 	})
