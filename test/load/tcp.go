@@ -19,6 +19,7 @@ type tcpConn struct {
 	c      net.Conn
 	r      *bufio.Reader
 	dec    *xml.Decoder
+	header xml.StartElement // the server's stream header
 	wmu    sync.Mutex
 	domain string
 	jid    string
@@ -74,9 +75,11 @@ func (t *tcpConn) open() (*elem, error) {
 		return nil, err
 	}
 	t.dec = xml.NewDecoder(t.r)
-	if _, err := openWrapper(t.dec, nsStream, "stream"); err != nil {
+	start, err := openWrapper(t.dec, nsStream, "stream")
+	if err != nil {
 		return nil, err
 	}
+	t.header = start
 	f, err := recvTop(t)
 	if err != nil {
 		return nil, err
@@ -133,13 +136,22 @@ func (t *tcpConn) JID() string { return t.jid }
 func (t *tcpConn) Send(stanza string) error { return t.send(stanza) }
 
 // Start reads stanzas in a goroutine, handing each to onElem; a read
-// error other than after Close goes to onErr.
+// error other than after Close goes to onErr. From here on the stream is
+// read by a stanzaReader, from where the negotiation's decoder stopped
+// (it reads nothing past the end of the last element it returned).
 func (t *tcpConn) Start(onElem func(*elem), onErr func(error)) {
 	t.done = make(chan struct{})
+	sr := newStanzaReader(t.r, t.header)
+	t.dec = nil
 	go func() {
 		defer close(t.done)
 		for {
-			e, err := recvTop(t)
+			e, err := sr.next()
+			if err == io.EOF {
+				err = errors.New("stream closed by the server")
+			} else if err == nil && e.is(nsStream, "error") {
+				err = streamErr(e)
+			}
 			if err != nil {
 				if !t.closed.Load() {
 					onErr(err)
