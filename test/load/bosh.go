@@ -4,11 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,6 +19,7 @@ import (
 type boshConn struct {
 	env    *netEnv
 	url    string
+	target *httpTarget
 	domain string
 	wait   time.Duration
 	jid    string
@@ -38,6 +36,12 @@ type boshConn struct {
 	onElem      func(*elem)
 	onErr       func(error)
 	inflight    sync.WaitGroup
+	idle        []*httpConn // connections between requests
+	shut        bool        // connections are closed, not kept
+	work        chan boshJob
+	workers     int // started
+	idleWorkers int // waiting on work
+	closedWork  bool
 }
 
 // dialBOSH creates a session at url (XEP-0124 §7, XEP-0206 §3) and logs a
@@ -45,23 +49,30 @@ type boshConn struct {
 func dialBOSH(ctx context.Context, env *netEnv, url string, a account, wait time.Duration, mech string, deadline time.Time) (*boshConn, error) {
 	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	b := &boshConn{env: env, url: url, domain: a.domain, wait: wait, requests: 2}
+	target, err := newHTTPTarget(env, url)
+	if err != nil {
+		return nil, err
+	}
+	b := &boshConn{env: env, url: url, target: target, domain: a.domain, wait: wait, requests: 2}
 	var r [8]byte
 	rand.Read(r[:])
 	// XEP-0124 §14.1: a large random start, far below 2^53.
 	b.rid = 1_000_000 + binary.BigEndian.Uint64(r[:])%(1<<40)
 	features, err := b.create(ctx)
 	if err != nil {
+		b.shutdown()
 		return nil, err
 	}
 	nl := &boshLink{b: b, ctx: ctx}
 	if features == nil {
 		if features, err = nl.features(); err != nil {
+			b.shutdown()
 			return nil, err
 		}
 	}
 	if b.jid, err = login(nl, features, a, mech); err != nil {
 		b.terminate("")
+		b.shutdown()
 		return nil, err
 	}
 	return b, nil
@@ -107,44 +118,44 @@ func (b *boshConn) nextRID() uint64 {
 // post sends one <body/> and returns the response body element. A
 // terminal binding condition is an error.
 func (b *boshConn) post(ctx context.Context, rid uint64, attrs, payload string) (*elem, error) {
-	var sb strings.Builder
-	sb.WriteString("<body rid='")
-	sb.WriteString(strconv.FormatUint(rid, 10))
-	if b.sid != "" {
-		sb.WriteString("' sid='")
-		sb.WriteString(b.sid)
+	// Requests without a deadline of their own (the session's polls) keep
+	// a connection's deadline that is up to slack earlier than wait+30s.
+	deadline, slack := time.Now().Add(b.wait+30*time.Second), 10*time.Second
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline, slack = d, 0
 	}
-	sb.WriteString("' xmlns='" + nsBOSH + "'")
-	sb.WriteString(attrs)
-	if payload == "" {
-		sb.WriteString("/>")
+	hc, err := b.getConn(ctx, deadline)
+	if err != nil {
+		return nil, fmt.Errorf("POST %s: %w", b.url, err)
+	}
+	req := b.appendBody(hc.request(b.target), rid, attrs, payload)
+	resp, err := b.exchange(ctx, hc, req, deadline, slack)
+	var he *httpError
+	if errors.As(err, &he) && he.sentNothing {
+		// The server had closed the idle connection: send the request
+		// again, the same rid, on a new one (XEP-0124 §14.3).
+		if hc, err = b.target.dial(ctx, deadline); err == nil {
+			req = append(hc.request(b.target), req[b.target.reserve():]...)
+			resp, err = b.exchange(ctx, hc, req, deadline, slack)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("POST %s: %w", b.url, err)
+	}
+	// The body is in hc's buffer until its next request: parse, then let
+	// the connection go.
+	var body *elem
+	if resp.status == 200 {
+		body, err = parseBOSHBody(resp.body)
+	}
+	if resp.close {
+		hc.c.Close()
 	} else {
-		sb.WriteString(">" + payload + "</body>")
+		b.putConn(hc)
 	}
-	ctx, cancel := context.WithTimeout(ctx, b.wait+30*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.url, strings.NewReader(sb.String()))
-	if err != nil {
-		return nil, err
+	if resp.status != 200 {
+		return nil, fmt.Errorf("BOSH: HTTP %d %s", resp.status, resp.reason)
 	}
-	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
-	resp, err := b.env.http.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer func() {
-		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-		resp.Body.Close()
-	}()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("BOSH: HTTP %s", resp.Status)
-	}
-	dec := xml.NewDecoder(io.LimitReader(resp.Body, 16<<20))
-	start, err := openWrapper(dec, nsBOSH, "body")
-	if err != nil {
-		return nil, fmt.Errorf("BOSH response: %w", err)
-	}
-	body, err := readElem(dec, start, 1)
 	if err != nil {
 		return nil, fmt.Errorf("BOSH response: %w", err)
 	}
@@ -156,6 +167,90 @@ func (b *boshConn) post(ctx context.Context, rid uint64, attrs, payload string) 
 		return nil, te
 	}
 	return body, nil
+}
+
+// exchange runs one round trip on hc, which it closes on failure. A
+// context that can end (the login's) ends it early.
+func (b *boshConn) exchange(ctx context.Context, hc *httpConn, req []byte, deadline time.Time, slack time.Duration) (httpResponse, error) {
+	if ctx.Done() == nil {
+		resp, err := hc.roundTrip(b.target, req, deadline, slack)
+		if err != nil {
+			hc.c.Close()
+		}
+		return resp, err
+	}
+	stop := context.AfterFunc(ctx, func() { hc.c.SetDeadline(time.Unix(1, 0)) })
+	resp, err := hc.roundTrip(b.target, req, deadline, slack)
+	if !stop() { // the deadline was spoilt: the connection is done
+		resp.close = true
+		if err != nil {
+			err = ctx.Err()
+		}
+	}
+	if err != nil {
+		hc.c.Close()
+	}
+	return resp, err
+}
+
+// appendBody appends the <body/> of a request to dst.
+func (b *boshConn) appendBody(dst []byte, rid uint64, attrs, payload string) []byte {
+	dst = append(dst, "<body rid='"...)
+	dst = strconv.AppendUint(dst, rid, 10)
+	if b.sid != "" {
+		dst = append(dst, "' sid='"...)
+		dst = append(dst, b.sid...)
+	}
+	dst = append(dst, "' xmlns='"+nsBOSH+"'"...)
+	dst = append(dst, attrs...)
+	if payload == "" {
+		return append(dst, "/>"...)
+	}
+	dst = append(dst, '>')
+	dst = append(dst, payload...)
+	return append(dst, "</body>"...)
+}
+
+// getConn returns an idle connection of the session or a new one.
+func (b *boshConn) getConn(ctx context.Context, deadline time.Time) (*httpConn, error) {
+	b.mu.Lock()
+	if n := len(b.idle); n > 0 {
+		hc := b.idle[n-1]
+		b.idle = b.idle[:n-1]
+		b.mu.Unlock()
+		return hc, nil
+	}
+	b.mu.Unlock()
+	return b.target.dial(ctx, deadline)
+}
+
+// putConn keeps hc for the next request, unless the session is over.
+func (b *boshConn) putConn(hc *httpConn) {
+	b.mu.Lock()
+	if !b.shut {
+		b.idle = append(b.idle, hc)
+		hc = nil
+	}
+	b.mu.Unlock()
+	if hc != nil {
+		hc.c.Close()
+	}
+}
+
+// shutdown closes the idle connections, and those of requests still in
+// flight when they end.
+func (b *boshConn) shutdown() {
+	b.mu.Lock()
+	idle := b.idle
+	b.idle, b.shut = nil, true
+	if b.work != nil && !b.closedWork {
+		close(b.work) // the idle workers end
+		b.closedWork = true
+	}
+	b.mu.Unlock()
+	for _, hc := range idle {
+		hc.c.Close()
+	}
 }
 
 // terminateError is a response of type 'terminate' (XEP-0124 §17).
@@ -231,6 +326,7 @@ func (b *boshConn) JID() string { return b.jid }
 func (b *boshConn) Start(onElem func(*elem), onErr func(error)) {
 	b.mu.Lock()
 	b.onElem, b.onErr = onElem, onErr
+	b.work = make(chan boshJob, b.requests+1)
 	queued := b.queue
 	b.queue = nil
 	b.fireLocked("")
@@ -256,36 +352,86 @@ func (b *boshConn) Send(stanza string) error {
 	return nil
 }
 
-// fireLocked starts a request carrying payload. b.mu is held.
+// boshJob is one asynchronous request.
+type boshJob struct {
+	rid     uint64
+	payload string
+}
+
+// fireLocked starts a request carrying payload, on an idle worker of the
+// session or a new one. b.mu is held.
 func (b *boshConn) fireLocked(payload string) {
+	job := b.jobLocked(payload)
+	if b.idleWorkers > 0 {
+		b.idleWorkers--
+		b.work <- job // buffered for every worker: never blocks
+		return
+	}
+	b.workers++
+	go b.worker(job)
+}
+
+// jobLocked numbers a request and counts it in flight. b.mu is held.
+func (b *boshConn) jobLocked(payload string) boshJob {
 	b.rid++
-	rid := b.rid
 	b.outstanding++
 	b.inflight.Add(1)
-	go b.roundTrip(rid, payload)
+	return boshJob{b.rid, payload}
+}
+
+// worker runs requests until the session ends. Workers live as long as
+// the session, at most 'requests' + 1 of them, so that a request does not
+// pay for a new goroutine and for growing its stack.
+func (b *boshConn) worker(job boshJob) {
+	for {
+		next, ok := b.roundTrip(job)
+		if ok {
+			job = next
+			continue
+		}
+		b.mu.Lock()
+		if b.shut {
+			b.mu.Unlock()
+			return
+		}
+		b.idleWorkers++
+		b.mu.Unlock()
+		if job, ok = <-b.work; !ok {
+			return
+		}
+	}
 }
 
 // roundTrip runs one async request and keeps one request parked after it.
-func (b *boshConn) roundTrip(rid uint64, payload string) {
+// The next request, when the response carried nothing to hand to onElem,
+// is returned for the worker to run itself; otherwise it goes to another
+// worker, since the handlers run meanwhile.
+func (b *boshConn) roundTrip(job boshJob) (next boshJob, self bool) {
 	defer b.inflight.Done()
-	body, err := b.post(context.Background(), rid, "", payload)
+	body, err := b.post(context.Background(), job.rid, "", job.payload)
 	b.mu.Lock()
 	b.outstanding--
 	if b.closed {
 		b.mu.Unlock()
-		return
+		return next, false
 	}
 	if err != nil {
 		b.closed = true
 		b.mu.Unlock()
 		b.onErr(err)
-		return
+		return next, false
 	}
+	payload, fire := "", false
 	if len(b.pending) > 0 && b.outstanding < b.requests {
-		b.fireLocked(strings.Join(b.pending, ""))
+		payload, fire = strings.Join(b.pending, ""), true
 		b.pending = nil
 	} else if b.outstanding == 0 {
-		b.fireLocked("")
+		fire = true
+	}
+	if fire && len(body.Kids) == 0 {
+		next, self = b.jobLocked(payload), true
+	} else if fire {
+		b.fireLocked(payload)
 	}
 	onElem := b.onElem
 	b.mu.Unlock()
@@ -293,6 +439,7 @@ func (b *boshConn) roundTrip(rid uint64, payload string) {
 	for _, k := range body.Kids {
 		onElem(k)
 	}
+	return next, self
 }
 
 // Close terminates the session (XEP-0124 §13) carrying extra, and waits
@@ -307,6 +454,7 @@ func (b *boshConn) Close(extra string) error {
 	b.mu.Unlock()
 	err := b.terminate(extra)
 	waitGroupTimeout(&b.inflight, 10*time.Second)
+	b.shutdown()
 	return err
 }
 

@@ -103,8 +103,7 @@ func runShardRange(ctx context.Context, o *options, shard, shards int, barrier f
 	if o.Scenario == "echo" {
 		count = o.Pairs
 	}
-	env := newNetEnv(shardAddrs(o.srcs, shard, shards), o.Domain, 2*o.sessions()+100)
-	defer env.close()
+	env := newNetEnv(shardAddrs(o.srcs, shard, shards), o.Domain)
 	r := &runner{
 		o: o, env: env, ctx: ctx,
 		lo: count * shard / shards, hi: count * (shard + 1) / shards,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"net"
-	"net/http"
 	"sync/atomic"
 	"time"
 )
@@ -16,31 +15,16 @@ type netEnv struct {
 	srcs   []net.IP
 	next   atomic.Uint64
 	tlsCfg *tls.Config
-	http   *http.Client
 }
 
-// newNetEnv returns an environment whose HTTP client shares one transport
-// with no per-host connection limit: each parked BOSH request holds one
-// connection.
-func newNetEnv(srcs []net.IP, domain string, idleConns int) *netEnv {
-	n := &netEnv{
+// newNetEnv returns an environment dialing from srcs. BOSH sessions keep
+// their own HTTP connections (httpc.go), one per request in flight.
+func newNetEnv(srcs []net.IP, domain string) *netEnv {
+	return &netEnv{
 		srcs: srcs,
 		// Loopback tests only: the server's certificate is self-signed.
 		tlsCfg: &tls.Config{InsecureSkipVerify: true, ServerName: domain},
 	}
-	tr := &http.Transport{
-		DialContext:         n.dial,
-		TLSClientConfig:     n.tlsCfg,
-		MaxIdleConns:        0, // no limit
-		MaxIdleConnsPerHost: idleConns,
-		MaxConnsPerHost:     0, // no limit
-		IdleConnTimeout:     5 * time.Minute,
-		DisableCompression:  true,
-		TLSHandshakeTimeout: 10 * time.Second,
-		ForceAttemptHTTP2:   false,
-	}
-	n.http = &http.Client{Transport: tr}
-	return n
 }
 
 // dial connects from the next source address in turn.
@@ -51,9 +35,4 @@ func (n *netEnv) dial(ctx context.Context, network, addr string) (net.Conn, erro
 		d.LocalAddr = &net.TCPAddr{IP: ip}
 	}
 	return d.DialContext(ctx, network, addr)
-}
-
-// close drops the idle HTTP connections.
-func (n *netEnv) close() {
-	n.http.CloseIdleConnections()
 }
