@@ -98,7 +98,7 @@ func (a *App) HTTPAddrs() []net.Addr { return a.httpAddrs }
 func (a *App) Start(ctx context.Context) error {
 	a.logLimits()
 	// Parts register themselves here in start order with a.started.
-	for _, start := range []func(context.Context) error{a.startXMPP, a.startHTTP, a.startPprof} {
+	for _, start := range []func(context.Context) error{a.startXMPP, a.startHTTP, a.startPprof, a.startMemTrim} {
 		if err := start(ctx); err != nil {
 			return err
 		}

@@ -68,7 +68,7 @@ func (h *Handler) adopt(w http.ResponseWriter, r *http.Request) *hconn {
 	if h.poller == nil || r.ProtoMajor != 1 || r.ProtoMinor < 1 || r.Close {
 		return nil
 	}
-	hdr := make(http.Header, 4)
+	hdr := headerPool.Get().(http.Header)
 	for k, v := range w.Header() {
 		hdr[k] = v // the CORS headers set so far; values are not changed
 	}
@@ -120,6 +120,7 @@ func (s *session) park(rq *request, hc *hconn) bool {
 	hc.mu.Lock()
 	hc.state, hc.rq, hc.since = connParked, rq, time.Now()
 	hc.releaseReader()
+	hc.w.stash()
 	hc.h.poller.arm(hc)
 	hc.mu.Unlock()
 	s.schedule(rq.deadline)
@@ -219,6 +220,7 @@ func (hc *hconn) next() {
 	}
 	hc.state, hc.since = connIdle, time.Now()
 	hc.releaseReader()
+	hc.w.release()
 	hc.h.poller.arm(hc)
 	hc.mu.Unlock()
 }
@@ -329,7 +331,7 @@ func (hc *hconn) serveOne() (gone, ok bool) {
 	req, err := http.ReadRequest(hc.br)
 	if err != nil {
 		hc.w.reset()
-		hc.w.hdr.Set("Connection", "close")
+		hc.w.Header().Set("Connection", "close")
 		http.Error(&hc.w, "bad request", http.StatusBadRequest)
 		_ = hc.flush(h.cfg.WriteMargin)
 		return false, false

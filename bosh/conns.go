@@ -199,14 +199,44 @@ type h1Writer struct {
 	status int
 	body   []byte
 	head   bool
+	// While parked the header map goes back to a pool; the CORS headers
+	// set for the request wait here.
+	acao, vary []string
 }
+
+var headerPool = sync.Pool{New: func() any { return make(http.Header, 6) }}
 
 // Header implements http.ResponseWriter.
 func (w *h1Writer) Header() http.Header {
 	if w.hdr == nil {
-		w.hdr = make(http.Header, 6)
+		w.hdr = headerPool.Get().(http.Header)
+		if w.acao != nil {
+			w.hdr["Access-Control-Allow-Origin"] = w.acao
+		}
+		if w.vary != nil {
+			w.hdr["Vary"] = w.vary
+		}
+		w.acao, w.vary = nil, nil
 	}
 	return w.hdr
+}
+
+// stash keeps the CORS headers and returns the map to the pool.
+func (w *h1Writer) stash() {
+	if w.hdr == nil {
+		return
+	}
+	w.acao, w.vary = w.hdr["Access-Control-Allow-Origin"], w.hdr["Vary"]
+	w.release()
+}
+
+// release returns the header map to the pool.
+func (w *h1Writer) release() {
+	if w.hdr != nil {
+		clear(w.hdr)
+		headerPool.Put(w.hdr)
+		w.hdr = nil
+	}
 }
 
 // WriteHeader implements http.ResponseWriter.
@@ -228,6 +258,7 @@ func (w *h1Writer) Write(p []byte) (int, error) {
 // reset starts a new response.
 func (w *h1Writer) reset() {
 	clear(w.hdr)
+	w.acao, w.vary = nil, nil
 	w.resetBody()
 }
 
@@ -241,7 +272,7 @@ func (w *h1Writer) resetBody() {
 }
 
 // closeAfter reports a response that ends the connection.
-func (w *h1Writer) closeAfter() bool { return w.hdr.Get("Connection") == "close" }
+func (w *h1Writer) closeAfter() bool { return w.Header().Get("Connection") == "close" }
 
 // wbuf is a pooled output buffer.
 type wbuf struct{ B []byte }
@@ -269,7 +300,8 @@ func (w *h1Writer) encode() *wbuf {
 	b = append(b, http.StatusText(status)...)
 	b = append(b, "\r\n"...)
 	noBody := status == http.StatusNoContent || status == http.StatusNotModified || status < 200
-	for k, vs := range w.hdr {
+	hdr := w.Header()
+	for k, vs := range hdr {
 		if noBody && k == "Content-Length" {
 			continue
 		}
@@ -280,12 +312,12 @@ func (w *h1Writer) encode() *wbuf {
 			b = append(b, "\r\n"...)
 		}
 	}
-	if _, ok := w.hdr["Date"]; !ok {
+	if _, ok := hdr["Date"]; !ok {
 		b = append(b, "Date: "...)
 		b = append(b, httpDate()...)
 		b = append(b, "\r\n"...)
 	}
-	if _, ok := w.hdr["Content-Length"]; !ok && !noBody {
+	if _, ok := hdr["Content-Length"]; !ok && !noBody {
 		b = append(b, "Content-Length: "...)
 		b = strconv.AppendInt(b, int64(len(w.body)), 10)
 		b = append(b, "\r\n"...)
