@@ -96,8 +96,7 @@ func (s *Session) receiveSASL(el *etree.Element) Step {
 // auth starts an exchange (RFC 6120 §6.4.2).
 func (s *Session) auth(el *etree.Element) Step {
 	s.mech = nil
-	secure := s.State()&Secure != 0
-	if s.mustTLS && !secure {
+	if s.mustTLS() {
 		return s.saslFail(&sasl.Failure{Condition: sasl.EncryptionRequired}, false) // §6.5.4
 	}
 	name := el.SelectAttrValue("mechanism", "")
@@ -185,7 +184,7 @@ func (s *Session) saslFail(f *sasl.Failure, counted bool) Step {
 	}
 	s.logInfo().Str("condition", string(f.Condition)).Msg("authentication failed")
 	s.core.throttle.fail(s.ip())
-	s.failures++
+	s.failures++ // MaxConnFailures is at most 255
 	s.send(f.Element())
 	if int(s.failures) >= s.core.opts.MaxConnFailures {
 		s.Close(stream.NewError(stream.PolicyViolation, "too many failed authentication attempts"))

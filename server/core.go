@@ -48,7 +48,8 @@ type Options struct {
 	OutQueue       int            // stanzas waiting per session before it is closed; 0 → 1000
 	ConflictPolicy ConflictPolicy // "" → ConflictReplace
 	// MaxConnFailures is how many failed SASL attempts one stream may make
-	// before it is closed with <policy-violation/> (RFC 6120 §6.4.5); 0 → 3.
+	// before it is closed with <policy-violation/> (RFC 6120 §6.4.5); 0 → 3,
+	// at most 255.
 	MaxConnFailures int
 	// MaxIPFailures is how many failed SASL attempts one IP address may make
 	// within FailureWindow before it gets temporary-auth-failure; 0 disables.
@@ -76,6 +77,7 @@ type Core struct {
 
 	mu       sync.Mutex // guards the fields below
 	sessions map[*Session]struct{}
+	ctxs     map[*Session]*sessionContext // Session.Context, made on demand
 	features []Feature
 	onEnd    []func(*Session, error)
 	onBound  []func(*Session)
@@ -95,6 +97,7 @@ func NewCore(store storage.Store, opts Options) *Core {
 	if opts.MaxConnFailures <= 0 {
 		opts.MaxConnFailures = 3
 	}
+	opts.MaxConnFailures = min(opts.MaxConnFailures, 255) // Session.failures is a uint8
 	if opts.FailureWindow <= 0 {
 		opts.FailureWindow = 5 * time.Minute
 	}

@@ -65,8 +65,7 @@ func starttlsFeature(s *Session) *etree.Element {
 // saslFeature is RFC 6120 §6.4.1. With require_tls nothing but STARTTLS
 // is offered before TLS (§5.3.1).
 func saslFeature(s *Session) *etree.Element {
-	secure := s.State()&Secure != 0
-	if s.mustTLS && !secure {
+	if s.mustTLS() {
 		return nil
 	}
 	el := etree.NewElement("mechanisms")

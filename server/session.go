@@ -96,12 +96,11 @@ type Session struct {
 
 	// Read side: touched only by Open and Receive (one goroutine).
 	info     TransportInfo
-	mustTLS  bool // require_tls applies: the transport can start TLS
-	opened   bool
-	failures int32
 	domain   string         // a string of Options.Domains
 	lang     string         // written under mu (Lang reads it from anywhere)
 	mech     sasl.Mechanism // during a SASL exchange only
+	opened   bool
+	failures uint8 // counted SASL failures, at most 255
 
 	mu        sync.Mutex // guards the fields below
 	state     State
@@ -112,7 +111,6 @@ type Session struct {
 	priority  int8
 	jid       jid.JID // bare once authenticated, full once bound
 	queue     []*etree.Element
-	ctx       *sessionContext // made by Context, nil until then
 }
 
 // sessionContext is the context Context hands out.
@@ -128,7 +126,7 @@ func (c *Core) NewSession(t Transport, info TransportInfo) *Session {
 	// RFC 6120 §5.3.1). A transport that cannot (BOSH, whose security is
 	// that of its HTTP connection, XEP-0206 §4) is never left without
 	// mechanisms: PLAIN is then withheld unless it is secure.
-	s := &Session{core: c, t: t, info: info, mustTLS: c.opts.RequireTLS && info.CanStartTLS}
+	s := &Session{core: c, t: t, info: info}
 	_, _ = rand.Read(s.id[:])
 	if info.TLS != nil || info.Secure {
 		s.state |= Secure
@@ -181,19 +179,46 @@ func (s *Session) logError() *zerolog.Event { return s.event(s.core.log.Error())
 // Core returns the core the session belongs to.
 func (s *Session) Core() *Core { return s.core }
 
+// mustTLS reports whether require_tls applies and TLS is not up yet: the
+// transport can start TLS and has not (RFC 6120 §5.3.1). Read side only.
+func (s *Session) mustTLS() bool {
+	return s.core.opts.RequireTLS && s.info.CanStartTLS && s.State()&Secure == 0
+}
+
 // Context returns a context cancelled when the session ends. It is made
-// on first use; the core itself does not need one per session.
+// on first use and kept by the core, not in the session: the core itself
+// does not need one per session.
 func (s *Session) Context() context.Context {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ctx == nil {
-		ctx, cancel := context.WithCancel(context.Background())
-		s.ctx = &sessionContext{Context: ctx, cancel: cancel}
-		if s.ended {
-			cancel()
-		}
+	c := s.core
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if sc := c.ctxs[s]; sc != nil {
+		return sc.Context
 	}
-	return s.ctx.Context
+	ctx, cancel := context.WithCancel(context.Background())
+	s.mu.Lock()
+	ended := s.ended
+	s.mu.Unlock()
+	if ended {
+		cancel()
+		return ctx
+	}
+	if c.ctxs == nil {
+		c.ctxs = map[*Session]*sessionContext{}
+	}
+	c.ctxs[s] = &sessionContext{Context: ctx, cancel: cancel}
+	return ctx
+}
+
+// cancelContext cancels the context Context made for s, if any.
+func (c *Core) cancelContext(s *Session) {
+	c.mu.Lock()
+	sc := c.ctxs[s]
+	delete(c.ctxs, s)
+	c.mu.Unlock()
+	if sc != nil {
+		sc.cancel()
+	}
 }
 
 // Info returns the transport description.
@@ -307,11 +332,8 @@ func (s *Session) End(reason error) {
 	left := s.queue
 	s.queue = nil
 	bound := s.state&Bound != 0
-	ctx := s.ctx
 	s.mu.Unlock()
-	if ctx != nil {
-		ctx.cancel()
-	}
+	s.core.cancelContext(s)
 	s.core.registry.remove(s)
 	defer s.core.removeSession(s) // last: Shutdown waits for it
 	s.logDebug().AnErr("reason", reason).Msg("session ended")
