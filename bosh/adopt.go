@@ -318,8 +318,9 @@ func (hc *hconn) serveOne() (gone, ok bool) {
 		hc.br.Reset(hc.conn)
 	}
 	h := hc.h
-	idle := h.cfg.IdleTimeout
-	_ = hc.conn.SetReadDeadline(time.Now().Add(idle))
+	// The poller said data is here, but a stale event can wake an idle
+	// connection early: wait for the first byte as long as it may idle.
+	_ = hc.conn.SetReadDeadline(time.Now().Add(h.cfg.IdleTimeout))
 	if _, err := hc.br.Peek(1); err != nil {
 		return false, false
 	}

@@ -24,6 +24,7 @@ type Manager struct {
 	log   zerolog.Logger
 	wheel *wheel
 	stats Stats
+	work  *workers // goroutines for flushes and poller events
 
 	mu       sync.Mutex
 	sessions map[string]*session
@@ -40,6 +41,7 @@ func newManager(cfg Config, core Core, log zerolog.Logger) *Manager {
 		core:     core,
 		log:      log,
 		wheel:    newWheel(),
+		work:     newWorkers(),
 		sessions: make(map[string]*session),
 		perIP:    make(map[string]int),
 		dead:     make(map[string]time.Time),

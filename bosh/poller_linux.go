@@ -15,8 +15,6 @@ import (
 type poller struct {
 	epfd int
 
-	work *workers
-
 	mu     sync.Mutex // guards fds and closed
 	fds    map[int32]*hconn
 	closed bool
@@ -35,7 +33,7 @@ func newPoller() *poller {
 	if err != nil {
 		return nil
 	}
-	p := &poller{epfd: fd, fds: make(map[int32]*hconn), work: newWorkers()}
+	p := &poller{epfd: fd, fds: make(map[int32]*hconn)}
 	go p.run()
 	return p
 }
@@ -129,7 +127,7 @@ func (p *poller) run() {
 		p.mu.Lock()
 		for i := range n {
 			if hc := p.fds[events[i].Fd]; hc != nil {
-				p.work.readable(hc)
+				hc.h.work.do(hc.readable)
 			}
 		}
 		p.mu.Unlock()

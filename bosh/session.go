@@ -118,7 +118,7 @@ type session struct {
 // Notify implements server.Transport: output is queued. Never blocks.
 func (s *session) Notify() {
 	if s.notified.CompareAndSwap(false, true) {
-		go s.asyncFlush()
+		s.m.work.do(s.asyncFlush)
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 // waits for a worker: when none is free it gets a new goroutine, so one
 // slow task cannot hold up the others.
 type workers struct {
-	tasks chan *hconn
+	tasks chan func()
 	idle  atomic.Int32 // workers waiting for a task
 }
 
@@ -22,21 +22,21 @@ const (
 	workerLinger   = 10 * time.Second
 )
 
-func newWorkers() *workers { return &workers{tasks: make(chan *hconn)} }
+func newWorkers() *workers { return &workers{tasks: make(chan func())} }
 
-// readable runs hc.readable on a free worker or a new goroutine.
-func (w *workers) readable(hc *hconn) {
+// do runs task on a free worker or a new goroutine; it never blocks.
+func (w *workers) do(task func()) {
 	select {
-	case w.tasks <- hc:
+	case w.tasks <- task:
 	default:
-		go w.run(hc)
+		go w.run(task)
 	}
 }
 
-// run does hc's work, then serves further tasks until it has waited
+// run does task, then serves further tasks until it has waited
 // workerLinger for one, or enough workers wait already.
-func (w *workers) run(hc *hconn) {
-	hc.readable()
+func (w *workers) run(task func()) {
+	task()
 	t := time.NewTimer(workerLinger)
 	defer t.Stop()
 	for {
@@ -45,9 +45,9 @@ func (w *workers) run(hc *hconn) {
 			return
 		}
 		select {
-		case hc := <-w.tasks:
+		case task := <-w.tasks:
 			w.idle.Add(-1)
-			hc.readable()
+			task()
 			t.Reset(workerLinger)
 		case <-t.C:
 			w.idle.Add(-1)
