@@ -27,12 +27,17 @@ func newNetEnv(srcs []net.IP, domain string) *netEnv {
 	}
 }
 
-// dial connects from the next source address in turn.
+// dial connects from the next source address in turn. The connection
+// does its reads and writes with raw system calls (rawio_linux.go).
 func (n *netEnv) dial(ctx context.Context, network, addr string) (net.Conn, error) {
 	d := net.Dialer{Timeout: 10 * time.Second, KeepAlive: -1}
 	if len(n.srcs) > 0 {
 		ip := n.srcs[(n.next.Add(1)-1)%uint64(len(n.srcs))]
 		d.LocalAddr = &net.TCPAddr{IP: ip}
 	}
-	return d.DialContext(ctx, network, addr)
+	c, err := d.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return newRawConn(c), nil
 }

@@ -1,0 +1,121 @@
+//go:build linux
+
+package main
+
+import (
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"unsafe"
+)
+
+// rawConn is a TCP connection read and written with raw system calls on
+// its non-blocking socket, waiting for readiness through the runtime's
+// poller as net.Conn does. A blocking-style system call (syscall.Read,
+// net.Conn's) hands the goroutine's P back to the scheduler and the
+// runtime's monitor takes it away when the call lasts over 20 µs, as a
+// write over loopback often does, since it runs the receiver's side of
+// TCP; the load tool then spends as much CPU on thread hand-offs and on
+// the monitor waking every 20 µs as on the calls. A raw call on a
+// non-blocking socket never blocks, so the P stays with it.
+type rawConn struct {
+	net.Conn // Close, deadlines, addresses
+	rc       syscall.RawConn
+
+	rfn, wfn func(fd uintptr) bool // method values, made once
+	rp, wp   []byte
+	rn, wn   int
+	rerr     error
+	werr     error
+}
+
+const isLinux = true
+
+// CloseWrite shuts down the writing side (net.TCPConn's).
+func (r *rawConn) CloseWrite() error { return r.Conn.(*net.TCPConn).CloseWrite() }
+
+// newRawConn wraps a *net.TCPConn; other connections are returned as
+// they are.
+func newRawConn(c net.Conn) net.Conn {
+	tc, ok := c.(*net.TCPConn)
+	if !ok {
+		return c
+	}
+	rc, err := tc.SyscallConn()
+	if err != nil {
+		return c
+	}
+	r := &rawConn{Conn: c, rc: rc}
+	r.rfn, r.wfn = r.doRead, r.doWrite
+	return r
+}
+
+func (r *rawConn) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	r.rp, r.rn, r.rerr = p, 0, nil
+	err := r.rc.Read(r.rfn)
+	n := r.rn
+	r.rp = nil
+	if err != nil {
+		return n, err // a deadline, or the connection closed
+	}
+	return n, r.rerr
+}
+
+// doRead makes one read; false asks the poller to wait for data.
+func (r *rawConn) doRead(fd uintptr) bool {
+	for {
+		n, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&r.rp[0])), uintptr(len(r.rp)))
+		switch e {
+		case 0:
+			r.rn = int(n)
+			if n == 0 {
+				r.rerr = io.EOF
+			}
+			return true
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			return false
+		}
+		r.rerr = os.NewSyscallError("read", e)
+		return true
+	}
+}
+
+func (r *rawConn) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	r.wp, r.wn, r.werr = p, 0, nil
+	err := r.rc.Write(r.wfn)
+	n := r.wn
+	r.wp = nil
+	if err != nil {
+		return n, err
+	}
+	return n, r.werr
+}
+
+// doWrite writes what is left of wp; false asks the poller to wait for
+// room in the socket buffer.
+func (r *rawConn) doWrite(fd uintptr) bool {
+	for r.wn < len(r.wp) {
+		n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&r.wp[r.wn])), uintptr(len(r.wp)-r.wn))
+		switch e {
+		case 0:
+			r.wn += int(n)
+			continue
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			return false
+		}
+		r.werr = os.NewSyscallError("write", e)
+		return true
+	}
+	return true
+}

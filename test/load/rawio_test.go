@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"testing"
+	"time"
+)
+
+// TestRawConn moves 8 MiB each way through a loopback connection dialled
+// by netEnv: enough for writes to fill the socket buffer and wait, and
+// for reads to wait for data.
+func TestRawConn(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		io.Copy(c, c) // echo, until our half-close
+	}()
+	c, err := newNetEnv(nil, "localhost").dial(context.Background(), "tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if isLinux && fmt.Sprintf("%T", c) != "*main.rawConn" {
+		t.Fatalf("dial returned a %T", c)
+	}
+	data := bytes.Repeat([]byte("0123456789abcdef"), 512<<10)
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.Write(data)
+		c.(interface{ CloseWrite() error }).CloseWrite()
+		errc <- err
+	}()
+	got, err := io.ReadAll(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, data) {
+		t.Fatalf("echoed %d bytes, sent %d", len(got), len(data))
+	}
+	// A read deadline in the past fails at once, as with net.Conn.
+	c.SetReadDeadline(time.Now().Add(-time.Second))
+	if _, err := c.Read(make([]byte, 1)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("read past the deadline: %v", err)
+	}
+	c.Close()
+	if _, err := c.Write([]byte("x")); err == nil {
+		t.Fatal("write on a closed connection")
+	}
+}
