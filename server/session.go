@@ -94,23 +94,23 @@ type Session struct {
 	id   [16]byte // ID in binary
 	next *Session // the user's next bound session; guarded by Registry.mu
 
-	// Read side: touched only by Open and Receive (one goroutine).
-	info     TransportInfo
-	domain   string         // a string of Options.Domains
-	lang     string         // written under mu (Lang reads it from anywhere)
-	mech     sasl.Mechanism // during a SASL exchange only
-	opened   bool
-	failures uint8 // counted SASL failures, at most 255
-
-	mu        sync.Mutex // guards the fields below
+	mu        sync.Mutex // guards jid to priority
+	jid       jid.JID    // bare once authenticated, full once bound
+	queue     []*etree.Element
 	state     State
 	closing   bool
 	ended     bool
 	available bool
 	rosterReq bool
 	priority  int8
-	jid       jid.JID // bare once authenticated, full once bound
-	queue     []*etree.Element
+
+	// Read side: touched only by Open and Receive (one goroutine).
+	opened   bool
+	failures uint8 // counted SASL failures, at most 255
+	info     TransportInfo
+	domain   string         // a string of Options.Domains
+	lang     string         // written under mu (Lang reads it from anywhere)
+	mech     sasl.Mechanism // during a SASL exchange only
 }
 
 // sessionContext is the context Context hands out.
