@@ -100,6 +100,11 @@ func (r *rawConn) Write(p []byte) (int, error) {
 	return n, r.werr
 }
 
+// WriteString writes s without copying it (io.WriteString uses it).
+func (r *rawConn) WriteString(s string) (int, error) {
+	return r.Write(unsafe.Slice(unsafe.StringData(s), len(s)))
+}
+
 // doWrite writes what is left of wp; false asks the poller to wait for
 // room in the socket buffer.
 func (r *rawConn) doWrite(fd uintptr) bool {

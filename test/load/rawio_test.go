@@ -41,7 +41,10 @@ func TestRawConn(t *testing.T) {
 	c.SetDeadline(time.Now().Add(30 * time.Second))
 	errc := make(chan error, 1)
 	go func() {
-		_, err := c.Write(data)
+		_, err := io.WriteString(c, "ping") // WriteString, without a copy
+		if err == nil {
+			_, err = c.Write(data)
+		}
 		c.(interface{ CloseWrite() error }).CloseWrite()
 		errc <- err
 	}()
@@ -52,7 +55,7 @@ func TestRawConn(t *testing.T) {
 	if err := <-errc; err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(got, data) {
+	if !bytes.Equal(got, append([]byte("ping"), data...)) {
 		t.Fatalf("echoed %d bytes, sent %d", len(got), len(data))
 	}
 	// A read deadline in the past fails at once, as with net.Conn.

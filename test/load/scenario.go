@@ -223,6 +223,7 @@ func (r *runner) idle() error {
 type pair struct {
 	mu   sync.Mutex
 	s    [2]session
+	to   [2]string // the escaped JIDs of s
 	done chan struct{}
 	once sync.Once
 	last atomic.Int64 // highest sequence number received
@@ -230,10 +231,11 @@ type pair struct {
 
 func (p *pair) finish() { p.once.Do(func() { close(p.done) }) }
 
-func (p *pair) side(i int) session {
+// side returns session i and the escaped JID of the other.
+func (p *pair) side(i int) (session, string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.s[i]
+	return p.s[i], p.to[1-i]
 }
 
 // echo runs the message exchange of -pairs pairs (sessions 2p and 2p+1).
@@ -253,17 +255,19 @@ func (r *runner) echo() error {
 	for i, p := range pairs {
 		p.mu.Lock()
 		p.s = [2]session{ss[2*i], ss[2*i+1]}
-		p.mu.Unlock()
 		if p.s[0] == nil || p.s[1] == nil {
 			p.finish() // its login error is counted
+		} else {
+			p.to = [2]string{esc(p.s[0].JID()), esc(p.s[1].JID())}
 		}
+		p.mu.Unlock()
 	}
 	if err := r.barrier("start"); err != nil {
 		return err
 	}
 	for _, p := range pairs {
 		if p.s[0] != nil && p.s[1] != nil {
-			p.s[0].Send(message(p.s[1].JID(), 1))
+			p.s[0].Send(message(p.to[1], 1))
 		}
 	}
 	for i, p := range pairs {
@@ -276,10 +280,20 @@ func (r *runner) echo() error {
 	return r.barrier("end")
 }
 
-// message is a chat message carrying its sequence number and send time.
-func message(to string, seq int) string {
-	return "<message xmlns='jabber:client' type='chat' to='" + esc(to) + "' id='m" + strconv.Itoa(seq) +
-		"'><body>" + strconv.Itoa(seq) + " " + strconv.FormatInt(time.Now().UnixNano(), 10) + "</body></message>"
+// message is a chat message to toEsc (an escaped JID) carrying its
+// sequence number and send time.
+func message(toEsc string, seq int) string {
+	var buf [256]byte
+	b := append(buf[:0], "<message xmlns='jabber:client' type='chat' to='"...)
+	b = append(b, toEsc...)
+	b = append(b, "' id='m"...)
+	b = strconv.AppendInt(b, int64(seq), 10)
+	b = append(b, "'><body>"...)
+	b = strconv.AppendInt(b, int64(seq), 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, time.Now().UnixNano(), 10)
+	b = append(b, "</body></message>"...)
+	return string(b)
 }
 
 // echoHandler records the latency of each message side receives and
@@ -311,8 +325,8 @@ func (r *runner) echoHandler(p *pair, side int) func(*elem) {
 			p.finish()
 			return
 		}
-		other := p.side(1 - side)
-		if err := p.side(side).Send(message(other.JID(), seq+1)); err != nil {
+		s, to := p.side(side)
+		if err := s.Send(message(to, seq+1)); err != nil {
 			r.msgs.fail(err)
 			p.finish()
 		}
