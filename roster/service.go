@@ -39,6 +39,11 @@ type Service struct {
 	// the state before the removal. The presence module sets it to send
 	// unavailable presence to a contact that lost its subscription.
 	OnRemove func(ctx context.Context, user, contact jid.JID, prev State)
+	// OnChange, when set, runs after a change to the user's roster (bare
+	// JID) was stored through Update, and when Sync or PushItem is told of
+	// changes made in storage by others. The presence module sets it to
+	// forget what it knows of the roster.
+	OnChange func(user jid.JID)
 
 	mu    sync.Mutex // guards known
 	known map[jid.JID]map[string]storage.RosterItem
@@ -219,8 +224,16 @@ func (s *Service) Update(ctx context.Context, user, contact jid.JID,
 	if sameRecord(before, next) {
 		return before, next, nil
 	}
+	s.changed(user)
 	s.pushChange(user, contact.String(), ver, before, next)
 	return before, next, nil
+}
+
+// changed runs OnChange for the bare JID user.
+func (s *Service) changed(user jid.JID) {
+	if s.OnChange != nil {
+		s.OnChange(user.Bare())
+	}
 }
 
 // sameRecord reports whether two records (nil = absent) hold the same data.

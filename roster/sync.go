@@ -56,6 +56,7 @@ func (s *Service) forget(user jid.JID) {
 // carries the current roster version, the state after all the changes.
 func (s *Service) Sync(ctx context.Context, user jid.JID) error {
 	user = user.Bare()
+	s.changed(user)
 	s.mu.Lock()
 	old, ok := s.known[user]
 	s.mu.Unlock()
@@ -89,6 +90,7 @@ func (s *Service) Sync(ctx context.Context, user jid.JID) error {
 // the interested resources of user, with the current roster version.
 func (s *Service) PushItem(ctx context.Context, user, contact jid.JID) error {
 	user = user.Bare()
+	s.changed(user)
 	st := s.core.Store()
 	items, ver, err := st.Roster(ctx, user.Domainpart(), user.Localpart())
 	if err != nil {
