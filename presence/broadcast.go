@@ -24,12 +24,16 @@ type contact struct {
 	item  storage.RosterItem
 }
 
-// contacts returns the user's roster records with a parseable JID.
-func (p *Service) contacts(ctx context.Context, user jid.JID) []contact {
+// contacts returns the user's roster records with a parseable JID; ok is
+// false when the roster could not be read.
+func (p *Service) contacts(ctx context.Context, user jid.JID) (cs []contact, ok bool) {
 	items, _, err := p.core.Store().Roster(ctx, user.Domainpart(), user.Localpart())
 	if err != nil {
 		p.log().Error().Err(err).Str("jid", user.String()).Msg("presence: cannot read roster")
-		return nil
+		return nil, false
+	}
+	if len(items) == 0 {
+		return nil, true
 	}
 	out := make([]contact, 0, len(items))
 	for _, it := range items {
@@ -39,7 +43,7 @@ func (p *Service) contacts(ctx context.Context, user jid.JID) []contact {
 		}
 		out = append(out, contact{jid: j, state: roster.FromItem(&it), item: it})
 	}
-	return out
+	return out, true
 }
 
 // available processes broadcast available presence (RFC 6121 §4.2.2 for
@@ -56,16 +60,23 @@ func (p *Service) available(ctx context.Context, s *server.Session, st *stanza.S
 	if plain(st, s.Lang()) {
 		ss.last = nil
 	}
+	ss.noFrom, ss.watch = false, true
 	hooks := p.onAvail
 	p.mu.Unlock()
 	full, user := s.JID(), s.JID().Bare()
 	router := p.core.Router()
-	cs := p.contacts(ctx, user)
+	cs, read := p.contacts(ctx, user)
+	from := false
 	for _, c := range cs {
 		if c.state.Sub.HasFrom() {
 			router.Deliver(ctx, st.Restamp(full, c.jid))
+			from = true
 		}
 	}
+	p.mu.Lock()
+	ss.noFrom = ss.watch && read && !from
+	ss.watch = false
+	p.mu.Unlock()
 	own := p.availableSessions(user)
 	for _, o := range own {
 		router.DeliverTo(o, st.Restamp(full, o.JID()))
@@ -135,57 +146,75 @@ func parseStored(x string) *stanza.Stanza {
 
 // unavailable processes broadcast unavailable presence (RFC 6121 §4.5.2).
 func (p *Service) unavailable(ctx context.Context, s *server.Session, st *stanza.Stanza) {
-	wasAvailable, directed := p.reset(s, false)
-	p.broadcastUnavailable(ctx, s.JID(), st, directed, wasAvailable)
+	was := p.reset(s, false)
+	p.broadcastUnavailable(ctx, s.JID(), st, was)
 }
 
-// reset marks s unavailable (forgetting it when end) and returns whether
-// it was available and its directed presence recipients.
-func (p *Service) reset(s *server.Session, end bool) (bool, []jid.JID) {
+// wasState is what reset returns about a session: whether it was
+// available, whether its roster had no 'from' contact (sessionState.noFrom)
+// and its directed presence recipients.
+type wasState struct {
+	available, noFrom bool
+	directed          []jid.JID
+}
+
+// reset marks s unavailable (forgetting it when end) and returns what it
+// was.
+func (p *Service) reset(s *server.Session, end bool) wasState {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	ss := p.sessions[s]
 	if ss == nil {
-		return false, nil
+		return wasState{}
 	}
 	if end {
 		delete(p.sessions, s)
 	}
-	was := ss.available
-	directed := make([]jid.JID, 0, len(ss.directed))
-	for j := range ss.directed {
-		directed = append(directed, j)
+	was := wasState{available: ss.available, noFrom: ss.noFrom}
+	if len(ss.directed) > 0 {
+		was.directed = make([]jid.JID, 0, len(ss.directed))
+		for j := range ss.directed {
+			was.directed = append(was.directed, j)
+		}
 	}
-	ss.available, ss.last, ss.directed = false, nil, nil
-	return was, directed
+	ss.available, ss.last, ss.directed, ss.noFrom, ss.watch = false, nil, nil, false, false
+	return was
 }
 
 // sessionEnded broadcasts unavailable presence for a session that ended
 // without sending it: TCP close, stream error, BOSH terminate or timeout,
 // admin kick, shutdown (RFC 6121 §4.5.2, §4.6.3).
 func (p *Service) sessionEnded(s *server.Session, _ error) {
-	wasAvailable, directed := p.reset(s, true)
-	if !wasAvailable && len(directed) == 0 {
+	was := p.reset(s, true)
+	if !was.available && len(was.directed) == 0 {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	st := stanza.NewPresence("unavailable", s.JID(), jid.JID{})
-	p.broadcastUnavailable(ctx, s.JID(), st, directed, wasAvailable)
+	p.broadcastUnavailable(ctx, s.JID(), st, was)
 }
 
 // broadcastUnavailable sends st from full to the contacts subscribed to
-// the user and the user's other available resources (when toContacts),
-// and to the directed presence recipients not reached that way (§4.6.3).
-func (p *Service) broadcastUnavailable(ctx context.Context, full jid.JID, st *stanza.Stanza,
-	directed []jid.JID, toContacts bool) {
+// the user and the user's other available resources (when the session was
+// available), and to the directed presence recipients not reached that
+// way (§4.6.3). The roster is not read when it is known to hold no
+// contact with a 'from' subscription (was.noFrom).
+func (p *Service) broadcastUnavailable(ctx context.Context, full jid.JID, st *stanza.Stanza, was wasState) {
 	router := p.core.Router()
 	user := full.Bare()
-	reached := map[jid.JID]bool{}
-	if toContacts {
-		for _, c := range p.contacts(ctx, user) {
+	var reached map[jid.JID]bool
+	if was.available {
+		var cs []contact
+		if !was.noFrom {
+			cs, _ = p.contacts(ctx, user)
+		}
+		for _, c := range cs {
 			if c.state.Sub.HasFrom() {
 				router.Deliver(ctx, st.Restamp(full, c.jid))
+				if reached == nil {
+					reached = map[jid.JID]bool{}
+				}
 				reached[c.jid] = true
 			}
 		}
@@ -197,11 +226,15 @@ func (p *Service) broadcastUnavailable(ctx context.Context, full jid.JID, st *st
 		}
 		if len(own) == 0 || (len(own) == 1 && own[0].JID() == full) {
 			p.mu.Lock()
-			p.gone[user] = lastUnavailable{st: st, at: time.Now().UTC()}
+			g := lastUnavailable{st: st, at: time.Now().UTC()}
+			if plainUnavailable(st) {
+				g.st = nil // kept per user that went away: keep it small
+			}
+			p.gone[user] = g
 			p.mu.Unlock()
 		}
 	}
-	for _, d := range directed {
+	for _, d := range was.directed {
 		if !reached[d.Bare()] && d.Bare() != user {
 			router.Deliver(ctx, st.Restamp(full, d))
 		}
@@ -275,12 +308,39 @@ func (p *Service) lastUnavailable(owner, requester jid.JID) *stanza.Stanza {
 	if !ok {
 		return stanza.NewPresence("unavailable", owner, requester)
 	}
-	st := g.st.Restamp(owner, requester)
+	var st *stanza.Stanza
+	if g.st == nil {
+		st = bareUnavailable(owner, requester)
+	} else {
+		st = g.st.Restamp(owner, requester)
+	}
 	d := st.El.CreateElement("delay")
 	d.CreateAttr("xmlns", NSDelay)
 	d.CreateAttr("from", owner.Domainpart())
 	d.CreateAttr("stamp", g.at.Format("2006-01-02T15:04:05Z"))
 	return st
+}
+
+// plainUnavailable reports whether st is the bare unavailable presence
+// sessionEnded sends (stanza.NewPresence with no 'to'): lastUnavailable
+// builds it again, restamped, the same.
+func plainUnavailable(st *stanza.Stanza) bool {
+	el := st.El
+	return len(el.Child) == 0 && el.Space == "" && len(el.Attr) == 2 &&
+		el.Attr[0].Space == "" && el.Attr[0].Key == "from" &&
+		el.Attr[1].Space == "" && el.Attr[1].Key == "type" && el.Attr[1].Value == "unavailable"
+}
+
+// bareUnavailable is the bare unavailable presence from from to to, with
+// the attributes in the order a restamped one has.
+func bareUnavailable(from, to jid.JID) *stanza.Stanza {
+	el := etree.NewElement("presence")
+	el.CreateAttr("from", from.String())
+	el.CreateAttr("type", "unavailable")
+	if !to.IsZero() {
+		el.CreateAttr("to", to.String())
+	}
+	return &stanza.Stanza{El: el, Kind: stanza.KindPresence, Type: "unavailable", From: from, To: to}
 }
 
 // sendPresence sends the current presence of each available resource of

@@ -56,3 +56,30 @@ func TestPlainPresence(t *testing.T) {
 		}
 	}
 }
+
+// TestBareUnavailable checks that the unavailable presence kept for
+// probes is built again exactly as the kept one would have been
+// restamped.
+func TestBareUnavailable(t *testing.T) {
+	full := jid.MustParse("juliet@localhost/balcony")
+	st := stanza.NewPresence("unavailable", full, jid.JID{})
+	if !plainUnavailable(st) {
+		t.Fatalf("%s is not plain", stream.String(st.El))
+	}
+	st2 := stanza.NewPresence("unavailable", full, jid.JID{})
+	st2.El.CreateElement("status").SetText("bye")
+	if plainUnavailable(st2) || plainUnavailable(stanza.NewPresence("", full, jid.JID{})) {
+		t.Fatal("not plain ones taken as plain")
+	}
+	owner := full.Bare()
+	for _, to := range []jid.JID{jid.MustParse("romeo@localhost/orchard"), {}} {
+		want, got := st.Restamp(owner, to), bareUnavailable(owner, to)
+		if a, b := stream.String(got.El), stream.String(want.El); a != b {
+			t.Errorf("to %v: built %s, restamped %s", to, a, b)
+		}
+		if got.Kind != want.Kind || got.Type != want.Type || got.ID != want.ID || got.Lang != want.Lang ||
+			got.From != want.From || got.To != want.To {
+			t.Errorf("to %v: built %+v, restamped %+v", to, *got, *want)
+		}
+	}
+}

@@ -36,6 +36,12 @@ type Service struct {
 // sessionState is what the module tracks per session.
 type sessionState struct {
 	available bool
+	// noFrom: the roster read for the last available presence held no
+	// contact with a 'from' subscription, and no change to the roster was
+	// reported since (roster.Service.OnChange), so unavailable presence
+	// has no contact to go to and the roster need not be read again.
+	// watch is set while that read is under way; a change clears both.
+	noFrom, watch bool
 	// last is the last broadcast available presence; nil while available
 	// when it was a bare <presence/>, as most initial presences are (see
 	// plain): it is built again when asked for.
@@ -43,7 +49,9 @@ type sessionState struct {
 	directed map[jid.JID]struct{} // §4.6.3 directed presence recipients; nil when none
 }
 
-// lastUnavailable is a user's last unavailable presence, for probes (§4.3.2).
+// lastUnavailable is a user's last unavailable presence, for probes
+// (§4.3.2): st is nil for the bare one the module sends for a session
+// that ended without one (see plainUnavailable).
 type lastUnavailable struct {
 	st *stanza.Stanza
 	at time.Time
@@ -65,6 +73,21 @@ func (p *Service) Register() {
 	p.core.Router().SetPresenceHandler(p.handle)
 	p.core.OnSessionEnd(p.sessionEnded)
 	p.roster.OnRemove = p.afterRemove
+	p.roster.OnChange = p.rosterChanged
+}
+
+// rosterChanged forgets that the sessions of user had no contact with a
+// 'from' subscription: the roster is read again when they become
+// unavailable.
+func (p *Service) rosterChanged(user jid.JID) {
+	sessions := p.core.Registry().Sessions(user)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, s := range sessions {
+		if ss := p.sessions[s]; ss != nil {
+			ss.noFrom, ss.watch = false, false
+		}
+	}
 }
 
 // OnAvailable registers fn to run after each available presence a session

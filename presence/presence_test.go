@@ -7,6 +7,7 @@ import (
 	"github.com/parley-xmpp/parley/presence"
 	"github.com/parley-xmpp/parley/roster"
 	"github.com/parley-xmpp/parley/server"
+	"github.com/parley-xmpp/parley/server/jid"
 	"github.com/parley-xmpp/parley/storage"
 	"github.com/parley-xmpp/parley/test/im/imtest"
 )
@@ -242,4 +243,46 @@ func TestBarePresence(t *testing.T) {
 	r.Expect(`<presence from="romeo@localhost/orchard" to="romeo@localhost/orchard"/>`,
 		`<presence from="juliet@localhost/a" to="romeo@localhost/orchard"/>`,
 		`<presence from="juliet@localhost/b" to="romeo@localhost/orchard"/>`)
+}
+
+// TestUnavailableAfterRosterChange checks that a session whose roster had
+// no contact with a 'from' subscription at initial presence (so that its
+// end need not read the roster) still sends unavailable presence to a
+// contact it approved since, or that an administrator added (roster.Sync).
+func TestUnavailableAfterRosterChange(t *testing.T) {
+	core := imtest.Core(t, "juliet", "romeo", "nurse")
+	rs := roster.New(core, roster.Options{})
+	rs.Register()
+	presence.New(core, rs).Register()
+
+	j := imtest.Login(t, core, "juliet", "balcony")
+	j.Send(`<presence/>`)
+	j.Drain()
+	r := online(t, core, "romeo", "orchard", "0")
+	r.Drain()
+	r.Send(`<presence to='juliet@localhost' type='subscribe'/>`)
+	r.Drain()
+	j.Drain()
+	j.Send(`<presence to='romeo@localhost' type='subscribed'/>`)
+	j.Drain()
+	r.Expect(`type="set"|subscription="to"`, `from="juliet@localhost"|type="subscribed"`,
+		`<presence from="juliet@localhost/balcony" to="romeo@localhost"/>`)
+	j.End()
+	r.Expect(`from="juliet@localhost/balcony"|to="romeo@localhost"|type="unavailable"`)
+
+	n := imtest.Login(t, core, "nurse", "kitchen")
+	n.Send(`<presence/>`)
+	n.Drain()
+	_, _, err := core.Store().UpdateRosterItem(t.Context(), "localhost", "nurse", "romeo@localhost",
+		func(*storage.RosterItem) (*storage.RosterItem, error) {
+			return &storage.RosterItem{Subscription: "from"}, nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rs.Sync(t.Context(), jid.MustParse("nurse@localhost")); err != nil {
+		t.Fatal(err)
+	}
+	n.End()
+	r.Expect(`from="nurse@localhost/kitchen"|to="romeo@localhost"|type="unavailable"`)
 }
