@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -42,13 +43,74 @@ type fastParser struct {
 	i     int
 	ns    []nsDecl
 	attrs []rawAttr // scratch, a stack like ns
-	sb    strings.Builder
+	kids  []*elem   // scratch: children of the open elements
+	// The tree is allocated in a few slabs, not element by element.
+	elems    []elem
+	attrSlab []xml.Attr
+	kidSlab  []*elem
+}
+
+// parsers keeps the scratch stacks of fastParser between documents.
+var parsers = sync.Pool{New: func() any { return new(fastParser) }}
+
+func getParser(s string) *fastParser {
+	p := parsers.Get().(*fastParser)
+	p.s, p.i = s, 0
+	return p
+}
+
+// putParser drops the parser's references to the document and its tree.
+func putParser(p *fastParser) {
+	clear(p.kids[:cap(p.kids)])
+	clear(p.ns[:cap(p.ns)])
+	clear(p.attrs[:cap(p.attrs)])
+	*p = fastParser{ns: p.ns[:0], attrs: p.attrs[:0], kids: p.kids[:0]}
+	parsers.Put(p)
+}
+
+// Slab sizes: a stanza or BOSH response mostly fits in the first.
+const (
+	elemSlab  = 4
+	attrSlab  = 8
+	kidsSlab  = 4
+	slabLimit = 64
+)
+
+// newElem returns a zeroed element from the slab.
+func (p *fastParser) newElem() *elem {
+	if len(p.elems) == cap(p.elems) {
+		p.elems = make([]elem, 0, min(max(elemSlab, 2*cap(p.elems)), slabLimit))
+	}
+	p.elems = p.elems[:len(p.elems)+1]
+	return &p.elems[len(p.elems)-1]
+}
+
+// attrList returns room for n attributes from the slab.
+func (p *fastParser) attrList(n int) []xml.Attr {
+	if cap(p.attrSlab)-len(p.attrSlab) < n {
+		p.attrSlab = make([]xml.Attr, 0, max(n, min(max(attrSlab, 2*cap(p.attrSlab)), slabLimit)))
+	}
+	k := len(p.attrSlab)
+	p.attrSlab = p.attrSlab[:k+n]
+	return p.attrSlab[k : k+n : k+n]
+}
+
+// kidList copies kids into the slab.
+func (p *fastParser) kidList(kids []*elem) []*elem {
+	n := len(kids)
+	if cap(p.kidSlab)-len(p.kidSlab) < n {
+		p.kidSlab = make([]*elem, 0, max(n, min(max(kidsSlab, 2*cap(p.kidSlab)), slabLimit)))
+	}
+	k := len(p.kidSlab)
+	p.kidSlab = append(p.kidSlab, kids...)
+	return p.kidSlab[k : k+n : k+n]
 }
 
 // parseFastDoc parses a whole document: optional whitespace and XML
 // declaration, one root element, optional whitespace.
 func parseFastDoc(s string) (*elem, error) {
-	p := fastParser{s: s}
+	p := getParser(s)
+	defer putParser(p)
 	p.space()
 	if strings.HasPrefix(s[p.i:], "<?xml") {
 		if !p.xmlDecl() {
@@ -70,7 +132,9 @@ func parseFastDoc(s string) (*elem, error) {
 // parseFastElem parses s, exactly one element, with the namespace
 // declarations ns in scope.
 func parseFastElem(s string, ns []nsDecl) (*elem, error) {
-	p := fastParser{s: s, ns: ns[:len(ns):len(ns)]} // appends copy
+	p := getParser(s)
+	defer putParser(p)
+	p.ns = append(p.ns, ns...)
 	e, err := p.root()
 	if err != nil {
 		return nil, err
@@ -172,8 +236,8 @@ func (p *fastParser) element(depth int) (*elem, error) {
 	if !ok || prefix == "" && local == "xmlns" {
 		return nil, errNotFast
 	}
-	nsMark, attrMark := len(p.ns), len(p.attrs)
-	defer func() { p.ns, p.attrs = p.ns[:nsMark], p.attrs[:attrMark] }()
+	nsMark, attrMark, kidMark := len(p.ns), len(p.attrs), len(p.kids)
+	defer func() { p.ns, p.attrs, p.kids = p.ns[:nsMark], p.attrs[:attrMark], p.kids[:kidMark] }()
 	empty := false
 	for {
 		p.space()
@@ -215,12 +279,13 @@ func (p *fastParser) element(depth int) (*elem, error) {
 			p.ns = append(p.ns, nsDecl{"", a.value})
 		}
 	}
-	e := &elem{Name: xml.Name{Local: local}}
+	e := p.newElem()
+	e.Name.Local = local
 	if e.Name.Space, ok = p.lookup(prefix); !ok {
 		return nil, errNotFast
 	}
 	if len(attrs) > 0 {
-		e.Attr = make([]xml.Attr, len(attrs))
+		e.Attr = p.attrList(len(attrs))
 		for i, a := range attrs {
 			n := xml.Name{Local: a.local}
 			switch a.prefix {
@@ -238,7 +303,7 @@ func (p *fastParser) element(depth int) (*elem, error) {
 		return e, nil
 	}
 	var text string
-	joined := false // text is in p.sb
+	var joined []byte // the text so far, once it is in several pieces
 	for {
 		j := strings.IndexByte(s[p.i:], '<')
 		if j < 0 {
@@ -250,15 +315,12 @@ func (p *fastParser) element(depth int) (*elem, error) {
 				return nil, errNotFast
 			}
 			switch {
-			case text == "" && !joined:
+			case text == "" && joined == nil:
 				text = seg
-			case !joined:
-				p.sb.Reset()
-				p.sb.WriteString(text)
-				p.sb.WriteString(seg)
-				joined = true
+			case joined == nil:
+				joined = append(append(make([]byte, 0, 2*(len(text)+len(seg))), text...), seg...)
 			default:
-				p.sb.WriteString(seg)
+				joined = append(joined, seg...)
 			}
 		}
 		p.i += j
@@ -277,10 +339,13 @@ func (p *fastParser) element(depth int) (*elem, error) {
 				return nil, errNotFast
 			}
 			p.i++
-			if joined {
-				text = p.sb.String()
+			if joined != nil {
+				text = string(joined)
 			}
 			e.Text = text
+			if len(p.kids) > kidMark {
+				e.Kids = p.kidList(p.kids[kidMark:])
+			}
 			return e, nil
 		case '!', '?':
 			return nil, errNotFast
@@ -289,7 +354,7 @@ func (p *fastParser) element(depth int) (*elem, error) {
 		if err != nil {
 			return nil, err
 		}
-		e.Kids = append(e.Kids, k)
+		p.kids = append(p.kids, k)
 	}
 }
 

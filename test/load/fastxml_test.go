@@ -74,6 +74,7 @@ var fastCases = []string{
 	"<body" + boshNS + "><a xmlns='urn:a' xmlns='urn:c'/></body>",
 	"<body" + boshNS + "><a v='line\nbreak\ttab' w='&#13;'>&#13;&#9;</a></body>",
 	"<body" + boshNS + "><xml:a xml:b='c'/></body>",
+	"<body" + boshNS + "><a>x<b>1<c/>2</b>y<d>3<e/>4<f>5<g/>6</f>7</d>z</a></body>",
 }
 
 // declinedCases are declined by the fast parser; encoding/xml decides.
