@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/sha512"
@@ -41,10 +42,28 @@ func (s *Session) bindings() []sasl.ChannelBinding {
 			b = append(b, sasl.ChannelBinding{Type: sasl.TLSExporter, Data: data})
 		}
 	}
-	if data := endPointHash(s.info.ServerCert); data != nil {
+	if data := s.core.endPointHash(s.info.ServerCert); data != nil {
 		b = append(b, sasl.ChannelBinding{Type: sasl.TLSServerEndPoint, Data: data})
 	}
 	return b
+}
+
+// endPoint is a tls-server-end-point hash with the certificate it is of.
+type endPoint struct{ der, hash []byte }
+
+// endPointHash returns endPointHash(der), computed once for the
+// certificate every session presents rather than parsed again for each
+// offer of mechanisms and each authentication.
+func (c *Core) endPointHash(der []byte) []byte {
+	if der == nil {
+		return nil
+	}
+	if e := c.endPoint.Load(); e != nil && bytes.Equal(e.der, der) {
+		return e.hash
+	}
+	h := endPointHash(der)
+	c.endPoint.Store(&endPoint{der: der, hash: h})
+	return h
 }
 
 // endPointHash is the tls-server-end-point hash of a DER certificate:

@@ -73,7 +73,8 @@ type Core struct {
 	router   *Router
 	throttle *throttle
 	creds    *credCache
-	panics   atomic.Int64 // recovered panics (recover.go)
+	endPoint atomic.Pointer[endPoint] // tls-server-end-point hash of the last certificate seen
+	panics   atomic.Int64             // recovered panics (recover.go)
 
 	mu       sync.Mutex // guards the fields below
 	sessions map[*Session]struct{}
