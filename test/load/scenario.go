@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,6 +22,9 @@ type session interface {
 	// Close sends extra stanzas and ends the session.
 	Close(extra string) error
 }
+
+// echoProcs is GOMAXPROCS during the message exchange of echo.
+const echoProcs = 1
 
 const (
 	presenceAvailable   = "<presence xmlns='jabber:client'/>"
@@ -262,6 +266,12 @@ func (r *runner) echo() error {
 		}
 		p.mu.Unlock()
 	}
+	// The exchange runs on one P. Its goroutines mostly wait for the
+	// network, and with more Ps each wake-up also wakes a spinning thread
+	// that finds no work and sleeps again: a third of the client's CPU per
+	// message went to that. The logins before ran on every P (SCRAM);
+	// more client parallelism for the exchange is -procs.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(echoProcs))
 	if err := r.barrier("start"); err != nil {
 		return err
 	}
