@@ -158,7 +158,7 @@ func (hc *httpConn) roundTrip(t *httpTarget, req []byte, deadline time.Time, sla
 	if cap(req) <= 64<<10 {
 		hc.wbuf = req[:0]
 	}
-	if _, err := hc.c.Write(req[start:]); err != nil {
+	if err := hc.write(req[start:]); err != nil {
 		return httpResponse{}, &httpError{err: err, sentNothing: hc.reused && isConnReset(err)}
 	}
 	before := hc.nread
@@ -169,6 +169,25 @@ func (hc *httpConn) roundTrip(t *httpTarget, req []byte, deadline time.Time, sla
 	}
 	hc.reused = true
 	return resp, nil
+}
+
+// awaiter is a connection that writes a request and waits for its
+// answer in one go (rawConn).
+type awaiter interface {
+	writeAwait(p []byte) (int, error)
+}
+
+// write sends a request.
+func (hc *httpConn) write(p []byte) error {
+	if aw, ok := hc.c.(awaiter); ok {
+		n, err := aw.writeAwait(p)
+		if err != nil || n == len(p) {
+			return err
+		}
+		p = p[n:]
+	}
+	_, err := hc.c.Write(p)
+	return err
 }
 
 func isConnReset(err error) bool {

@@ -23,11 +23,12 @@ type rawConn struct {
 	net.Conn // Close, deadlines, addresses
 	rc       syscall.RawConn
 
-	rfn, wfn func(fd uintptr) bool // method values, made once
-	rp, wp   []byte
-	rn, wn   int
-	rerr     error
-	werr     error
+	rfn, wfn, afn func(fd uintptr) bool // method values, made once
+	awrote        bool                  // writeAwait: the write is done
+	rp, wp        []byte
+	rn, wn        int
+	rerr          error
+	werr          error
 }
 
 const isLinux = true
@@ -47,7 +48,7 @@ func newRawConn(c net.Conn) net.Conn {
 		return c
 	}
 	r := &rawConn{Conn: c, rc: rc}
-	r.rfn, r.wfn = r.doRead, r.doWrite
+	r.rfn, r.wfn, r.afn = r.doRead, r.doWrite, r.doAwait
 	return r
 }
 
@@ -98,6 +99,39 @@ func (r *rawConn) Write(p []byte) (int, error) {
 		return n, err
 	}
 	return n, r.werr
+}
+
+// writeAwait writes p, a request, and waits until the connection has
+// something to read, its answer. The write is made inside the poller's
+// read operation, after it reset the read readiness: so the reading that
+// follows needs no first attempt that would find nothing (a system call
+// per request saved), and an answer arriving before the wait cannot be
+// missed. It returns how much of p it wrote: less when the socket buffer
+// was full, and the caller writes the rest with Write.
+func (r *rawConn) writeAwait(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	r.wp, r.wn, r.werr, r.awrote = p, 0, nil, false
+	err := r.rc.Read(r.afn)
+	n := r.wn
+	r.wp = nil
+	if err != nil {
+		return n, err
+	}
+	return n, r.werr
+}
+
+// doAwait writes on its first call, then asks to wait until readable.
+func (r *rawConn) doAwait(fd uintptr) bool {
+	if r.awrote {
+		return true // readable
+	}
+	r.awrote = true
+	if r.doWrite(fd) && r.werr == nil && r.wn == len(r.wp) {
+		return false // written: wait for the answer
+	}
+	return true // a full socket buffer or an error: back to the caller
 }
 
 // WriteString writes s without copying it (io.WriteString uses it).

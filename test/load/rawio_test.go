@@ -68,3 +68,71 @@ func TestRawConn(t *testing.T) {
 		t.Fatal("write on a closed connection")
 	}
 }
+
+// TestWriteAwait: a request written by writeAwait returns once its answer
+// can be read; one larger than the socket buffer is finished by Write.
+func TestWriteAwait(t *testing.T) {
+	if !isLinux {
+		t.Skip("raw system calls on Linux only")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		buf := make([]byte, 64<<10)
+		for {
+			var want, got int
+			n, err := c.Read(buf[:8]) // an 8-digit length, then that many bytes
+			if err != nil || n != 8 {
+				return
+			}
+			fmt.Sscanf(string(buf[:8]), "%d", &want)
+			for got < want {
+				n, err := c.Read(buf)
+				if err != nil {
+					return
+				}
+				got += n
+			}
+			time.Sleep(10 * time.Millisecond) // the client waits
+			fmt.Fprintf(c, "got %d", got)
+		}
+	}()
+	c, err := newNetEnv(nil, "localhost").dial(context.Background(), "tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	aw := c.(awaiter)
+	for _, size := range []int{10, 16 << 20} {
+		req := append([]byte(fmt.Sprintf("%08d", size)), bytes.Repeat([]byte("x"), size)...)
+		start := time.Now()
+		n, err := aw.writeAwait(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n < len(req) {
+			if size < 1<<20 {
+				t.Fatalf("small request: wrote %d of %d", n, len(req))
+			}
+			if _, err := c.Write(req[n:]); err != nil {
+				t.Fatal(err)
+			}
+		} else if time.Since(start) < 5*time.Millisecond {
+			t.Fatalf("writeAwait returned after %v, before the answer", time.Since(start))
+		}
+		buf := make([]byte, 64)
+		k, err := c.Read(buf)
+		if err != nil || string(buf[:k]) != fmt.Sprintf("got %d", size) {
+			t.Fatalf("answer %q, %v", buf[:k], err)
+		}
+	}
+}
