@@ -70,6 +70,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(maxReaders)
+	r.SetMaxIdleConns(maxReaders) // keep them open, with their prepared statements
 	return &Store{w: w, r: r, path: path}, nil
 }
 
