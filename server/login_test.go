@@ -455,3 +455,31 @@ func BenchmarkLogin(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLoginParallel is BenchmarkLogin with 25 logins per CPU at a
+// time, as the load tool runs them (50 at a time on two cores).
+func BenchmarkLoginParallel(b *testing.B) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		b.Run(backend, func(b *testing.B) {
+			e := newLoginEnv(b, backend)
+			const pool = 3000
+			e.ensureUsers(b, pool)
+			var next atomic.Int64
+			b.ReportAllocs()
+			b.SetParallelism(25)
+			cpu0 := cpuTime()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := next.Add(1)
+					e.login(b, int((i-1)%pool)+1).end()
+				}
+			})
+			b.StopTimer()
+			n := next.Load()
+			b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(n), "cpu-ns/op")
+			_, calls := e.store.take()
+			b.ReportMetric(float64(calls)/float64(n), "calls/op")
+		})
+	}
+}
