@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -177,7 +178,7 @@ var errTooLarge = errors.New("bosh: body too large")
 // errTooLarge it also returns the prefix read, to find the session.
 func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	limit := h.cfg.MaxBody
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	raw, err := readAllInto(bodyBuf(r.ContentLength, limit), http.MaxBytesReader(w, r.Body, limit))
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return raw, errTooLarge
@@ -213,6 +214,43 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, erro
 		return out[:limit], errTooLarge
 	}
 	return out, nil
+}
+
+// bodyPool recycles request body buffers: a parsed body keeps no
+// reference to its bytes (the decoders copy what they keep).
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+// bodyBuf returns an empty buffer for a body of n bytes (-1: unknown).
+func bodyBuf(n, limit int64) []byte {
+	if n > 2048 && n <= limit {
+		return make([]byte, 0, n)
+	}
+	return (*bodyPool.Get().(*[]byte))[:0]
+}
+
+// putBody returns a body buffer to the pool.
+func putBody(b []byte) {
+	if cap(b) == 2048 {
+		b = b[:0]
+		bodyPool.Put(&b)
+	}
+}
+
+// readAllInto is io.ReadAll appending to buf.
+func readAllInto(buf []byte, r io.Reader) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 // clientInfo returns whether the request was encrypted and the client

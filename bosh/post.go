@@ -32,6 +32,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, hc *hconn) (parke
 		return false
 	}
 	b, perr := parseBody(raw)
+	putBody(raw)
 	if b == nil {
 		// No usable <body/> start tag: no session can be named (B-006,
 		// B-011, B-016).
