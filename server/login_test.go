@@ -427,6 +427,12 @@ func TestIdleSessionMemory(t *testing.T) {
 	if got := e.core.Registry().Count(); got != warm+n {
 		t.Fatalf("%d sessions bound, want %d", got, warm+n)
 	}
+	// About 440 bytes: the 256-byte Session, the presence module's state,
+	// one registry entry and one core map entry per session. The bound
+	// keeps it from growing back towards the 2.5 KB it was.
+	if per > 1<<10 {
+		t.Errorf("%d bytes per idle session, want at most 1 KiB", per)
+	}
 }
 
 // BenchmarkLogin is a whole login through the core (SCRAM-SHA-1 with
