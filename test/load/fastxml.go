@@ -48,6 +48,8 @@ type fastParser struct {
 	elems    []elem
 	attrSlab []xml.Attr
 	kidSlab  []*elem
+	// Sizes of the first slabs, upper bounds counted in the document.
+	elemHint, attrHint, kidHint int
 }
 
 // parsers keeps the scratch stacks of fastParser between documents.
@@ -56,7 +58,23 @@ var parsers = sync.Pool{New: func() any { return new(fastParser) }}
 func getParser(s string) *fastParser {
 	p := parsers.Get().(*fastParser)
 	p.s, p.i = s, 0
+	// At most one element per start tag, one attribute per '='.
+	tags := strings.Count(s, "<") - strings.Count(s, "</")
+	p.elemHint = min(max(tags, 1), slabLimit)
+	p.kidHint = min(max(tags-1, 1), slabLimit)
+	p.attrHint = min(max(strings.Count(s, "="), 1), slabLimit)
 	return p
+}
+
+// slabSize is the size of a new slab after one of size have, with the
+// first one's size hinted.
+func slabSize(have int, hint *int, dflt int) int {
+	n := *hint
+	*hint = 0
+	if n == 0 {
+		n = min(max(dflt, 2*have), slabLimit)
+	}
+	return n
 }
 
 // putParser drops the parser's references to the document and its tree.
@@ -79,7 +97,7 @@ const (
 // newElem returns a zeroed element from the slab.
 func (p *fastParser) newElem() *elem {
 	if len(p.elems) == cap(p.elems) {
-		p.elems = make([]elem, 0, min(max(elemSlab, 2*cap(p.elems)), slabLimit))
+		p.elems = make([]elem, 0, slabSize(cap(p.elems), &p.elemHint, elemSlab))
 	}
 	p.elems = p.elems[:len(p.elems)+1]
 	return &p.elems[len(p.elems)-1]
@@ -88,7 +106,7 @@ func (p *fastParser) newElem() *elem {
 // attrList returns room for n attributes from the slab.
 func (p *fastParser) attrList(n int) []xml.Attr {
 	if cap(p.attrSlab)-len(p.attrSlab) < n {
-		p.attrSlab = make([]xml.Attr, 0, max(n, min(max(attrSlab, 2*cap(p.attrSlab)), slabLimit)))
+		p.attrSlab = make([]xml.Attr, 0, max(n, slabSize(cap(p.attrSlab), &p.attrHint, attrSlab)))
 	}
 	k := len(p.attrSlab)
 	p.attrSlab = p.attrSlab[:k+n]
@@ -99,7 +117,7 @@ func (p *fastParser) attrList(n int) []xml.Attr {
 func (p *fastParser) kidList(kids []*elem) []*elem {
 	n := len(kids)
 	if cap(p.kidSlab)-len(p.kidSlab) < n {
-		p.kidSlab = make([]*elem, 0, max(n, min(max(kidsSlab, 2*cap(p.kidSlab)), slabLimit)))
+		p.kidSlab = make([]*elem, 0, max(n, slabSize(cap(p.kidSlab), &p.kidHint, kidsSlab)))
 	}
 	k := len(p.kidSlab)
 	p.kidSlab = append(p.kidSlab, kids...)
