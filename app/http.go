@@ -125,8 +125,7 @@ func (a *App) serveHTTP(h http.Handler, addr string, tc *tls.Config) error {
 // serveReturned serves the connections the BOSH endpoint took over and
 // hands back when they carry a request for another path (bosh.Returned).
 func (a *App) serveReturned(h http.Handler) {
-	srv := a.newHTTPServer(bosh.WithReturnedTLS(h))
-	srv.ConnContext = bosh.ReturnedConnContext
+	srv := a.newHTTPServer(h)
 	a.http.servers = append(a.http.servers, srv)
 	ln := a.http.bosh.Returned()
 	go func() { _ = srv.Serve(ln) }()

@@ -2,8 +2,6 @@ package bosh
 
 import (
 	"bufio"
-	"context"
-	"crypto/tls"
 	"io"
 	"net"
 	"net/http"
@@ -46,8 +44,6 @@ const headerTimeout = 10 * time.Second
 type hconn struct {
 	h      *Handler
 	conn   net.Conn
-	raw    net.Conn // the TCP connection under TLS, or conn
-	tls    *tls.ConnectionState
 	remote string
 	br     *bufio.Reader // nil while parked or idle with nothing buffered
 	w      h1Writer
@@ -65,7 +61,10 @@ var readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 409
 // adopt takes over the connection of a held request served by net/http;
 // nil when the connection cannot be taken (HTTP/2, a wrapped writer).
 func (h *Handler) adopt(w http.ResponseWriter, r *http.Request) *hconn {
-	if h.poller == nil || r.ProtoMajor != 1 || r.ProtoMinor < 1 || r.Close {
+	// HTTPS stays with net/http: a client's TLS close_notify cannot be
+	// told from a pipelined request without reading through TLS, so the
+	// poller could not see a parked request's client go away.
+	if h.poller == nil || r.ProtoMajor != 1 || r.ProtoMinor < 1 || r.Close || r.TLS != nil {
 		return nil
 	}
 	hdr := headerPool.Get().(http.Header)
@@ -76,11 +75,7 @@ func (h *Handler) adopt(w http.ResponseWriter, r *http.Request) *hconn {
 	if err != nil {
 		return nil
 	}
-	hc := &hconn{h: h, conn: conn, raw: conn, remote: r.RemoteAddr}
-	if tc, ok := conn.(*tls.Conn); ok {
-		st := tc.ConnectionState()
-		hc.tls, hc.raw = &st, tc.NetConn()
-	}
+	hc := &hconn{h: h, conn: conn, remote: r.RemoteAddr}
 	_ = conn.SetDeadline(time.Time{})
 	if n := brw.Reader.Buffered(); n > 0 {
 		// A pipelined request: keep its bytes ahead of the connection.
@@ -198,14 +193,9 @@ func (hc *hconn) deliver(rq *request, contentType string) {
 }
 
 // next continues after a response: the next request if its bytes are
-// here, else the poller watches the connection (a goroutine reads it
-// under TLS, whose buffered records the poller cannot see).
+// here, else the poller watches the connection.
 func (hc *hconn) next() {
 	if hc.br != nil && hc.br.Buffered() > 0 {
-		go hc.serve()
-		return
-	}
-	if hc.tls != nil {
 		go hc.serve()
 		return
 	}
@@ -302,7 +292,7 @@ func (hc *hconn) serve() {
 			hc.close()
 			return
 		}
-		if (hc.br == nil || hc.br.Buffered() == 0) && hc.tls == nil {
+		if hc.br == nil || hc.br.Buffered() == 0 {
 			hc.next()
 			return
 		}
@@ -329,16 +319,14 @@ func (hc *hconn) serveOne() (gone, ok bool) {
 		h.handBack(hc)
 		return true, true
 	}
-	req, err := http.ReadRequest(hc.br)
+	hr, err := readH1(hc.br)
 	if err != nil {
-		hc.w.reset()
-		hc.w.Header().Set("Connection", "close")
-		http.Error(&hc.w, "bad request", http.StatusBadRequest)
-		_ = hc.flush(h.cfg.WriteMargin)
+		hc.refuse(err)
 		return false, false
 	}
-	req.RemoteAddr, req.TLS = hc.remote, hc.tls
-	req = req.WithContext(context.Background())
+	defer hr.release()
+	req := &hr.req
+	req.RemoteAddr = hc.remote
 	if req.Header.Get("Expect") == "100-continue" && req.ContentLength != 0 {
 		_ = hc.conn.SetWriteDeadline(time.Now().Add(h.cfg.WriteMargin))
 		if _, err := io.WriteString(hc.conn, "HTTP/1.1 100 Continue\r\n\r\n"); err != nil {
@@ -367,6 +355,24 @@ func (hc *hconn) serveOne() (gone, ok bool) {
 		return false, false
 	}
 	return false, !req.Close && !hc.w.closeAfter()
+}
+
+// refuse answers a request that could not be read (RFC 9112 §2.2) and
+// lets the connection close.
+func (hc *hconn) refuse(err error) {
+	status := http.StatusBadRequest
+	switch err {
+	case io.EOF:
+		return
+	case errHeaderTooLarge:
+		status = http.StatusRequestHeaderFieldsTooLarge
+	case errUnsupportedTE:
+		status = http.StatusNotImplemented
+	}
+	hc.w.reset()
+	hc.w.Header().Set("Connection", "close")
+	http.Error(&hc.w, http.StatusText(status), status)
+	_ = hc.flush(hc.h.cfg.WriteMargin)
 }
 
 // forBOSH reports whether the request waiting in br is for the BOSH path.

@@ -129,7 +129,7 @@ func TestAdoptedWaitExpiry(t *testing.T) {
 }
 
 // TestAdoptedHandBack: a request for another path on an adopted connection
-// goes back to net/http through Returned, TLS state and all.
+// goes back to net/http through Returned.
 func TestAdoptedHandBack(t *testing.T) {
 	t.Parallel()
 	hs := newHarness(t)
@@ -138,10 +138,9 @@ func TestAdoptedHandBack(t *testing.T) {
 	mux.HandleFunc("/other", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "other page")
 	})
-	back := httptest.NewUnstartedServer(WithReturnedTLS(mux))
+	back := httptest.NewUnstartedServer(mux)
 	back.Listener.Close()
 	back.Listener = hs.h.Returned()
-	back.Config.ConnContext = ReturnedConnContext
 	back.Start()
 	t.Cleanup(back.Close)
 	alice := hs.login("alice", "wait='1'")

@@ -1,8 +1,6 @@
 package bosh
 
 import (
-	"context"
-	"crypto/tls"
 	"io"
 	"net"
 	"net/http"
@@ -119,10 +117,9 @@ func (q *connQueue) Close() error {
 func (q *connQueue) Addr() net.Addr { return q.addr }
 
 // Returned is the listener on which connections the BOSH endpoint took
-// over come back when a request for another path arrives on them. Serve it
-// with the server's handler, wrapped by WithReturnedTLS and with
-// ReturnedConnContext as the http.Server's ConnContext. Call it before
-// serving; without it such requests are answered by this handler.
+// over come back when a request for another path arrives on them: serve
+// it with the server's handler. Call it before serving; without it such
+// requests are answered by this handler.
 func (h *Handler) Returned() net.Listener {
 	if h.returned == nil {
 		h.returned = &connQueue{
@@ -138,33 +135,10 @@ func (h *Handler) Returned() net.Listener {
 // from it in front.
 type returnedConn struct {
 	net.Conn
-	r   io.Reader
-	tls *tls.ConnectionState
+	r io.Reader
 }
 
 func (c *returnedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
-
-type returnedKey struct{}
-
-// ReturnedConnContext is the http.Server ConnContext that lets
-// WithReturnedTLS find a returned connection's TLS state.
-func ReturnedConnContext(ctx context.Context, c net.Conn) context.Context {
-	if rc, ok := c.(*returnedConn); ok && rc.tls != nil {
-		return context.WithValue(ctx, returnedKey{}, rc.tls)
-	}
-	return ctx
-}
-
-// WithReturnedTLS restores r.TLS on requests of returned TLS connections,
-// which net/http cannot see through the wrapper.
-func WithReturnedTLS(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if st, ok := r.Context().Value(returnedKey{}).(*tls.ConnectionState); ok && r.TLS == nil {
-			r.TLS = st
-		}
-		next.ServeHTTP(w, r)
-	})
-}
 
 // handBack gives hc's connection to net/http with what was read of it.
 // The calling goroutine owns hc and gives it up.
@@ -178,7 +152,6 @@ func (h *Handler) handBack(hc *hconn) {
 	rc := &returnedConn{
 		Conn: hc.conn,
 		r:    io.MultiReader(byteReader(append([]byte(nil), rest...)), hc.conn),
-		tls:  hc.tls,
 	}
 	hc.br.Reset(nil)
 	readerPool.Put(hc.br)

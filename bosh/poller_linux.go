@@ -44,7 +44,7 @@ const watchEvents = syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT
 // connection cannot be watched, a goroutine reads it instead.
 func (p *poller) arm(hc *hconn) {
 	if !hc.watch.registered {
-		fd, ok := rawFD(hc.raw)
+		fd, ok := rawFD(hc.conn)
 		if !ok {
 			go hc.readable()
 			return
