@@ -99,7 +99,23 @@ func (h *Handler) Path() string { return h.cfg.Path }
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h.route(w, r, nil)
+	if !h.route(w, r, nil) && r.Method == http.MethodPost {
+		h.adoptAfter(w, r)
+	}
+}
+
+// adoptAfter takes over the connection of an answered POST, so that the
+// session's next requests on it are read by the lean path of adopt.go.
+func (h *Handler) adoptAfter(w http.ResponseWriter, r *http.Request) {
+	if h.poller == nil || w.Header().Get("Connection") == "close" {
+		return
+	}
+	if http.NewResponseController(w).Flush() != nil {
+		return
+	}
+	if hc := h.adopt(w, r); hc != nil {
+		hc.next()
+	}
 }
 
 // serveAdopted answers a request read from an adopted connection; it
