@@ -320,10 +320,10 @@ func parseHead(head []byte) (httpResponse, framing, error) {
 		return resp, fr, fmt.Errorf("HTTP: malformed status line %.60q", line)
 	}
 	code, reason, _ := bytes.Cut(status, []byte(" "))
-	n, err := strconv.Atoi(string(code))
-	if err != nil || len(code) != 3 || n < 100 {
+	if len(code) != 3 || !isDigits(code) || code[0] == '0' {
 		return resp, fr, fmt.Errorf("HTTP: malformed status line %.60q", line)
 	}
+	n := int(code[0]-'0')*100 + int(code[1]-'0')*10 + int(code[2]-'0')
 	resp.status = n
 	if n != 200 {
 		resp.reason = string(reason)
@@ -341,41 +341,50 @@ func parseHead(head []byte) (httpResponse, framing, error) {
 		if len(line) == 0 {
 			break
 		}
-		name, value, ok := bytes.Cut(line, []byte(":"))
-		if !ok || len(name) == 0 || bytes.ContainsAny(name, " \t") {
+		colon := bytes.IndexByte(line, ':')
+		if colon <= 0 || bytes.IndexByte(line[:colon], ' ') >= 0 || bytes.IndexByte(line[:colon], '\t') >= 0 {
 			return resp, fr, fmt.Errorf("HTTP: malformed header line %.60q", line)
 		}
-		value = bytes.Trim(value, " \t")
-		switch {
-		case asciiEqualFold(name, "Content-Length"):
-			v, err := strconv.ParseInt(string(value), 10, 64)
-			if err != nil || v < 0 || value[0] == '+' || fr.length >= 0 && fr.length != v {
+		name, value := line[:colon], trimOWS(line[colon+1:])
+		switch len(name) { // only these fields matter
+		case len("Content-Length"):
+			if !asciiEqualFold(name, "Content-Length") {
+				break
+			}
+			v, ok := parseLength(value)
+			if !ok || fr.length >= 0 && fr.length != v {
 				return resp, fr, fmt.Errorf("HTTP: bad Content-Length %q", value)
 			}
 			fr.length = v
-		case asciiEqualFold(name, "Transfer-Encoding"):
+		case len("Transfer-Encoding"):
+			if !asciiEqualFold(name, "Transfer-Encoding") {
+				break
+			}
 			if te != nil {
 				te = append(append(te, ','), value...)
 			} else {
 				te = append([]byte{}, value...)
 			}
-		case asciiEqualFold(name, "Connection"):
+		case len("Connection"):
+			if !asciiEqualFold(name, "Connection") {
+				break
+			}
 			for tok := range bytes.SplitSeq(value, []byte(",")) {
-				tok = bytes.Trim(tok, " \t")
+				tok = trimOWS(tok)
 				if asciiEqualFold(tok, "close") {
 					resp.close = true
 				} else if asciiEqualFold(tok, "keep-alive") {
 					keepAlive = true
 				}
 			}
-		case asciiEqualFold(name, "Content-Encoding"):
-			if !asciiEqualFold(value, "identity") {
+		case len("Content-Encoding"):
+			if asciiEqualFold(name, "Content-Encoding") && !asciiEqualFold(value, "identity") {
 				return resp, fr, fmt.Errorf("HTTP: unsupported Content-Encoding %q (the load tool asks for none)", value)
 			}
 		}
 	}
 	if te != nil {
-		if !asciiEqualFold(bytes.Trim(te, " \t"), "chunked") {
+		if !asciiEqualFold(trimOWS(te), "chunked") {
 			return resp, fr, fmt.Errorf("HTTP: unsupported Transfer-Encoding %q", te)
 		}
 		fr.chunked = true
@@ -388,6 +397,38 @@ func parseHead(head []byte) (httpResponse, framing, error) {
 		resp.close = true
 	}
 	return resp, fr, nil
+}
+
+// trimOWS trims the optional white space (spaces and tabs) around b.
+func trimOWS(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+func isDigits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+// parseLength parses a Content-Length: decimal digits, at most 18.
+func parseLength(b []byte) (int64, bool) {
+	if !isDigits(b) || len(b) > 18 {
+		return 0, false
+	}
+	var v int64
+	for _, c := range b {
+		v = v*10 + int64(c-'0')
+	}
+	return v, true
 }
 
 // cutLine splits b after its first line, without the line's CRLF or LF.

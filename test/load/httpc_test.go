@@ -329,3 +329,47 @@ func TestHTTPTargetHead(t *testing.T) {
 		t.Fatalf("https default port: %+v", tg)
 	}
 }
+
+func TestParseHead(t *testing.T) {
+	for _, c := range []struct {
+		head    string
+		status  int
+		length  int64
+		chunked bool
+		close   bool
+		err     string
+	}{
+		{head: "HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n", status: 200, length: 12},
+		{head: "HTTP/1.1 200 OK\r\ncontent-length:\t7 \r\nX-Content-Length: 9\r\n\r\n", status: 200, length: 7},
+		{head: "HTTP/1.1 200\r\n\r\n", status: 200, length: -1},
+		{head: "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n", status: 200, length: 3},
+		{head: "HTTP/1.1 404 Not Found\r\nConnection: keep-alive, close\r\n\r\n", status: 404, length: -1, close: true},
+		{head: "HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 0\r\n\r\n", status: 200, length: 0},
+		{head: "HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", status: 200, length: 0, close: true},
+		{head: "HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\n\r\n", status: 200, length: -1, chunked: true},
+		{head: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", status: 200, length: -1, chunked: true, close: true},
+		{head: "HTTP/1.1 200 OK\r\nContent-Encoding: identity\r\n\r\n", status: 200, length: -1},
+		{head: "HTTP/1.1 099 Odd\r\n\r\n", err: "malformed status line"},
+		{head: "HTTP/1.1 20x OK\r\n\r\n", err: "malformed status line"},
+		{head: "HTTP/1.1 2000 OK\r\n\r\n", err: "malformed status line"},
+		{head: "HTTP/1.1 200 OK\r\nContent-Length: +5\r\n\r\n", err: "bad Content-Length"},
+		{head: "HTTP/1.1 200 OK\r\nContent-Length: 1234567890123456789\r\n\r\n", err: "bad Content-Length"},
+		{head: "HTTP/1.1 200 OK\r\nContent-Length:\r\n\r\n", err: "bad Content-Length"},
+		{head: "HTTP/1.1 200 OK\r\nContent Length: 5\r\n\r\n", err: "malformed header line"},
+		{head: "HTTP/1.1 200 OK\r\n: 5\r\n\r\n", err: "malformed header line"},
+		{head: "HTTP/1.1 200 OK\r\nno colon\r\n\r\n", err: "malformed header line"},
+		{head: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", err: `unsupported Transfer-Encoding "chunked,chunked"`},
+		{head: "HTTP/1.1 200 OK\r\n" + strings.Repeat("X: y\r\n", maxHeaders+1) + "\r\n", err: "more than 200 header fields"},
+	} {
+		resp, fr, err := parseHead([]byte(c.head))
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%q: error %v, want %q", c.head, err, c.err)
+			}
+			continue
+		}
+		if err != nil || resp.status != c.status || fr.length != c.length || fr.chunked != c.chunked || resp.close != c.close {
+			t.Errorf("%q: status %d length %d chunked %v close %v, %v", c.head, resp.status, fr.length, fr.chunked, resp.close, err)
+		}
+	}
+}
