@@ -4,6 +4,7 @@ package bosh
 
 import (
 	"net"
+	"os"
 	"sync"
 	"syscall"
 )
@@ -14,6 +15,7 @@ import (
 // connection to a goroutine (hconn.readable) and disarms it.
 type poller struct {
 	epfd int
+	file *os.File // epfd, registered with the runtime's poller
 
 	mu     sync.Mutex // guards fds and closed
 	fds    map[int32]*hconn
@@ -27,14 +29,26 @@ type watchToken struct {
 }
 
 // newPoller starts the poller; nil when epoll is unavailable, which turns
-// adoption off.
+// adoption off. The epoll descriptor is itself non-blocking and handed to
+// the Go runtime's own poller, so that waiting for events parks a
+// goroutine instead of holding a thread in a system call.
 func newPoller() *poller {
 	fd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil
 	}
-	p := &poller{epfd: fd, fds: make(map[int32]*hconn)}
-	go p.run()
+	if err := syscall.SetNonblock(fd, true); err != nil {
+		_ = syscall.Close(fd)
+		return nil
+	}
+	f := os.NewFile(uintptr(fd), "bosh-epoll")
+	rc, err := f.SyscallConn()
+	if err != nil {
+		_ = f.Close()
+		return nil
+	}
+	p := &poller{epfd: fd, file: f, fds: make(map[int32]*hconn)}
+	go p.run(rc)
 	return p
 }
 
@@ -81,7 +95,9 @@ func (p *poller) forget(hc *hconn) {
 	if p.fds[int32(hc.watch.fd)] == hc {
 		delete(p.fds, int32(hc.watch.fd))
 	}
-	_ = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, hc.watch.fd, nil)
+	if !p.closed {
+		_ = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, hc.watch.fd, nil)
+	}
 }
 
 // peekEOF looks at a parked connection without reading from it: eof when
@@ -109,28 +125,44 @@ func (p *poller) close() {
 	defer p.mu.Unlock()
 	if !p.closed {
 		p.closed = true
-		_ = syscall.Close(p.epfd)
+		_ = p.file.Close()
 	}
 }
 
-// run dispatches events until close.
-func (p *poller) run() {
+// run dispatches events until close: each wakeup of the runtime's poller
+// drains what epoll has, without blocking.
+func (p *poller) run(rc syscall.RawConn) {
 	var events [128]syscall.EpollEvent
 	for {
-		n, err := syscall.EpollWait(p.epfd, events[:], -1)
-		if err == syscall.EINTR {
-			continue
-		}
+		err := rc.Read(func(fd uintptr) bool {
+			for {
+				n, err := syscall.EpollWait(int(fd), events[:], 0)
+				if err == syscall.EINTR {
+					continue
+				}
+				if err != nil {
+					return true
+				}
+				p.dispatch(events[:n])
+				if n < len(events) {
+					return false // wait for the next readiness of epfd
+				}
+			}
+		})
 		if err != nil {
 			return
 		}
-		p.mu.Lock()
-		for i := range n {
-			if hc := p.fds[events[i].Fd]; hc != nil {
-				hc.h.work.do(hc.readable)
-			}
+	}
+}
+
+// dispatch hands each event's connection to a worker.
+func (p *poller) dispatch(evs []syscall.EpollEvent) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, ev := range evs {
+		if hc := p.fds[ev.Fd]; hc != nil {
+			hc.h.work.do(hc.readable)
 		}
-		p.mu.Unlock()
 	}
 }
 
