@@ -44,14 +44,39 @@ func (w *workers) run(task func()) {
 			w.idle.Add(-1)
 			return
 		}
-		select {
-		case task := <-w.tasks:
-			w.idle.Add(-1)
-			task()
-			t.Reset(workerLinger)
-		case <-t.C:
-			w.idle.Add(-1)
+		task, ok := w.wait(t)
+		w.idle.Add(-1)
+		if !ok {
 			return
 		}
+		task()
+		t.Reset(workerLinger)
 	}
 }
+
+// waitDepth is stack a waiting worker keeps in use. The garbage collector
+// halves a goroutine's stack when it uses less than a quarter of it, and
+// a worker waits near the top of its stack: without this every collection
+// would shrink the idle workers, and their next request would grow them
+// again through the whole request path, copying the stack each time.
+const waitDepth = 8 << 10
+
+// wait blocks for the next task from a frame waitDepth deep.
+//
+//go:noinline
+func (w *workers) wait(t *time.Timer) (func(), bool) {
+	var pad [waitDepth]byte
+	pad[0] = 1
+	keep(&pad)
+	select {
+	case task := <-w.tasks:
+		return task, true
+	case <-t.C:
+		return nil, false
+	}
+}
+
+// keep stops the compiler from dropping pad.
+//
+//go:noinline
+func keep(*[waitDepth]byte) {}
