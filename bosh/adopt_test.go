@@ -208,3 +208,21 @@ func TestAdoptedGoroutines(t *testing.T) {
 	eventually(t, 5*time.Second, func() bool { return h.h.Stats().HeldRequests.Load() >= n }, "all held")
 	eventually(t, 5*time.Second, func() bool { return runtime.NumGoroutine() < base+n/2 }, "goroutines released")
 }
+
+// TestNoAdopt: with adoption off, held requests stay on net/http and are
+// answered the same way (XEP-0124 §8).
+func TestNoAdopt(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(c *Config) { c.NoAdopt = true })
+	alice := h.login("alice", "wait='5'")
+	bob := h.login("bob", "")
+	ch := alice.async(4, "", "")
+	eventually(t, 2*time.Second, func() bool { return heldCount(h, alice) == 1 }, "held")
+	bob.req(4, msg(alice.jid, "plain"), "")
+	if r := recv(t, ch, 3*time.Second); len(r.texts()) != 1 || r.texts()[0] != "plain" {
+		t.Fatal(r)
+	}
+	if n := h.h.Stats().ConnsAdopted.Load(); n != 0 {
+		t.Fatalf("%d connections adopted", n)
+	}
+}
