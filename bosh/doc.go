@@ -12,14 +12,26 @@
 // response is held until output arrives (Transport.Notify), 'wait' passes,
 // or a newer request needs the slot ('hold').
 //
-// Timers: a held request waits in its own net/http goroutine with one
-// timer; idle sessions cost one entry in a shared deadline heap (the
-// inactivity wheel) and no goroutine.
+// Connections (adopt.go): over plain HTTP/1.1 the handler takes a
+// connection over from net/http after its first answered POST or when a
+// request is to be held. A held request then waits as a struct, no
+// goroutine: its connection is watched for a hang-up by one epoll
+// instance (itself waiting in the runtime's poller), its wait deadline is
+// kept by the shared wheel, and its answer is written by the goroutine
+// that produced it once the session lock is released. Later requests on
+// the connection are read by a strict pooled HTTP/1.1 reader (h1read.go);
+// a request for another path sends the connection back to net/http
+// (Handler.Returned). HTTP/2, HTTPS and Connection: close requests stay
+// on net/http, each held request in its own goroutine with a timer.
 //
-// Lock order: session.mu → session.nmu → wheel.mu; Manager.mu is taken
-// alone. The core is called with session.mu held, so every Transport
-// method the core calls back is lock-free or takes only nmu; Notify and
-// Close hand the work to a short-lived goroutine.
+// Timers: idle sessions and adopted held requests cost one entry in a
+// shared deadline heap (the wheel) and no goroutine.
+//
+// Lock order: session.mu → hconn.mu → poller.mu, session.mu →
+// session.nmu → wheel.mu; Manager.mu is taken alone. The core is called
+// with session.mu held, so every Transport method the core calls back is
+// lock-free or takes only nmu; Notify hands the flush to a pooled worker
+// (workers.go).
 //
 // Output drained from the core but never delivered (the client stopped
 // polling) goes back to the core through Session.Undeliverable before
