@@ -225,12 +225,13 @@ func (r *runner) idle() error {
 
 // pair is two sessions passing one message back and forth.
 type pair struct {
-	mu   sync.Mutex
-	s    [2]session
-	to   [2]string // the escaped JIDs of s
-	done chan struct{}
-	once sync.Once
-	last atomic.Int64 // highest sequence number received
+	mu    sync.Mutex
+	s     [2]session
+	to    [2]string // the escaped JIDs of s
+	done  chan struct{}
+	once  sync.Once
+	last  atomic.Int64 // highest sequence number received
+	ready atomic.Bool  // s and to are set
 }
 
 func (p *pair) finish() { p.once.Do(func() { close(p.done) }) }
@@ -263,6 +264,7 @@ func (r *runner) echo() error {
 			p.finish() // its login error is counted
 		} else {
 			p.to = [2]string{esc(p.s[0].JID()), esc(p.s[1].JID())}
+			p.ready.Store(true)
 		}
 		p.mu.Unlock()
 	}
@@ -310,8 +312,11 @@ func message(toEsc string, seq int) string {
 // answers it until the pair has exchanged -msgs messages.
 func (r *runner) echoHandler(p *pair, side int) func(*elem) {
 	return func(e *elem) {
-		if e.Name.Local != "message" {
-			return
+		if e.Name.Local != "message" || !p.ready.Load() {
+			return // before the exchange: perhaps an earlier run's message, kept offline
+		}
+		if e.child(nsDelay, "delay") != nil {
+			return // an offline message of an earlier run (XEP-0203)
 		}
 		if e.attr("type") == "error" {
 			r.msgs.fail(errors.New("message bounced: " + condition(e.child("", "error"), "urn:ietf:params:xml:ns:xmpp-stanzas")))

@@ -27,3 +27,29 @@ func TestMessage(t *testing.T) {
 		t.Fatal("long JID lost")
 	}
 }
+
+// TestEchoHandlerIgnores: messages before the pair is ready, offline ones
+// of an earlier run and bounces without a condition do not break the
+// handler.
+func TestEchoHandlerIgnores(t *testing.T) {
+	r := &runner{o: &options{Msgs: 10}}
+	p := &pair{done: make(chan struct{})}
+	h := r.echoHandler(p, 1)
+	parse := func(s string) *elem {
+		e, err := parseFastElem(s, []nsDecl{{"", nsClient}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	h(parse("<message><body>3 1</body></message>")) // not ready: its sessions are not set
+	p.ready.Store(true)
+	h(parse("<message><body>3 1</body><delay xmlns='urn:xmpp:delay' stamp='2020-01-01T00:00:00Z'/></message>"))
+	if n := r.ok.Load(); n != 0 {
+		t.Fatalf("%d messages counted", n)
+	}
+	h(parse("<message type='error'/>"))
+	if _, n, first := r.msgs.snapshot(); n != 1 || first != "message bounced: unknown" {
+		t.Fatalf("%d errors, %q", n, first)
+	}
+}

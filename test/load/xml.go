@@ -18,6 +18,7 @@ const (
 	nsSession = "urn:ietf:params:xml:ns:xmpp-session"
 	nsBOSH    = "http://jabber.org/protocol/httpbind"
 	nsXBOSH   = "urn:xmpp:xbosh"
+	nsDelay   = "urn:xmpp:delay"
 )
 
 // maxDepth bounds the nesting of an element read from a server.
@@ -154,8 +155,11 @@ func esc(s string) string {
 }
 
 // condition returns the local name of the first child of e in namespace
-// ns (a defined error condition), or "unknown".
+// ns (a defined error condition), or "unknown" (also for no e).
 func condition(e *elem, ns string) string {
+	if e == nil {
+		return "unknown"
+	}
 	for _, k := range e.Kids {
 		if ns == "" || k.Name.Space == ns {
 			if k.Name.Local != "text" {
