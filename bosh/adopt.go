@@ -87,6 +87,7 @@ func (h *Handler) adopt(w http.ResponseWriter, r *http.Request) *hconn {
 	hc.w.hdr = hdr
 	h.conns.add(hc)
 	h.stats.ConnsAdopted.Add(1)
+	h.relieve()
 	return hc
 }
 

@@ -226,3 +226,40 @@ func TestNoAdopt(t *testing.T) {
 		t.Fatalf("%d connections adopted", n)
 	}
 }
+
+// TestAdoptedFilePressure: near the open-file limit, idle keep-alive
+// connections are closed so that parked requests and new clients keep
+// their descriptors.
+func TestAdoptedFilePressure(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	idle := dialRaw(t, h.srv.URL)
+	idle.send("POST", "/http-bind", createBody(nextR(), ""))
+	if resp, _ := idle.read(); resp.StatusCode != 200 {
+		t.Fatal(resp.Status)
+	}
+	eventually(t, 2*time.Second, func() bool { return h.h.AdoptedConns() >= 1 }, "adopted")
+	h.h.fdHigh.Store(1) // every adoption is now under pressure
+	closed := make(chan struct{})
+	go func() {
+		_ = idle.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, err := idle.br.ReadByte(); err != nil {
+			close(closed)
+		}
+	}()
+	deadline := time.After(8 * time.Second)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-closed:
+			return
+		case <-deadline:
+			t.Fatal("idle connection never closed under pressure")
+		case <-tick.C:
+			c := dialRaw(t, h.srv.URL)
+			c.send("POST", "/http-bind", createBody(nextR(), ""))
+			c.read()
+		}
+	}
+}

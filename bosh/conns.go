@@ -79,6 +79,29 @@ func (h *Handler) sweepLoop(idle time.Duration, stop <-chan struct{}) {
 	}
 }
 
+// Under pressure on open files, idle keep-alive connections go first: a
+// client reopens one at the cost of a handshake, while a parked request
+// or a refused accept loses time or a session. When the adopted
+// connections pass three quarters of the open-file limit, the ones idle
+// for pressureIdle are closed, at most once per pressureEvery.
+const (
+	pressureIdle  = time.Second
+	pressureEvery = time.Second
+)
+
+// relieve sweeps idle connections when open files run short.
+func (h *Handler) relieve() {
+	if high := h.fdHigh.Load(); high == 0 || int64(h.conns.Len()) < high {
+		return
+	}
+	now := time.Now().UnixNano()
+	last := h.lastRelief.Load()
+	if now-last < int64(pressureEvery) || !h.lastRelief.CompareAndSwap(last, now) {
+		return
+	}
+	go h.conns.sweep(time.Now().Add(-pressureIdle))
+}
+
 // closeAdopted closes the idle adopted connections at shutdown; busy ones
 // close when their request is answered.
 func (h *Handler) closeAdopted() {

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -34,6 +35,9 @@ type Handler struct {
 	conns    connSet    // adopted connections
 	returned *connQueue // where adopted connections go back to net/http
 	stop     chan struct{}
+
+	fdHigh     atomic.Int64 // adopted connections that trigger relieve; 0: never
+	lastRelief atomic.Int64 // unix nanoseconds of the last pressure sweep
 }
 
 // NewHandler returns the endpoint for cfg (zero fields take the defaults)
@@ -51,6 +55,9 @@ func NewHandler(cfg Config, core Core, log zerolog.Logger) *Handler {
 	}
 	if h.poller != nil {
 		go h.sweepLoop(cfg.IdleTimeout, h.stop)
+		if lim := openFileLimit(); lim > 0 && lim < 1<<30 {
+			h.fdHigh.Store(int64(lim / 4 * 3))
+		}
 	}
 	return h
 }
@@ -119,12 +126,13 @@ func (h *Handler) adoptAfter(w http.ResponseWriter, r *http.Request) {
 }
 
 // serveAdopted answers a request read from an adopted connection; it
-// reports whether the request was parked.
+// reports whether the request was parked (the connection is gone).
 func (h *Handler) serveAdopted(hc *hconn, r *http.Request) bool {
 	return h.route(&hc.w, r, hc)
 }
 
-// route dispatches by method; it reports whether a POST was parked.
+// route dispatches by method; it reports whether a POST took the
+// connection (parked, or taken over from net/http).
 func (h *Handler) route(w http.ResponseWriter, r *http.Request, hc *hconn) bool {
 	h.cors(w, r)
 	switch r.Method {

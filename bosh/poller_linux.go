@@ -182,3 +182,13 @@ func rawFD(c net.Conn) (int, bool) {
 	}
 	return fd, true
 }
+
+// openFileLimit returns the process's soft limit on open files, 0 when
+// unknown.
+func openFileLimit() uint64 {
+	var rl syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl) != nil {
+		return 0
+	}
+	return rl.Cur
+}

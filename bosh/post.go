@@ -11,11 +11,13 @@ import (
 
 // post handles one BOSH request (XEP-0124 §7, §8); hc is the adopted
 // connection it came on, nil under net/http. It reports whether the
-// request was parked (its connection then belongs to the session).
-func (h *Handler) post(w http.ResponseWriter, r *http.Request, hc *hconn) (parked bool) {
+// connection is gone from the caller: the request was parked on it (it
+// then belongs to the session, which counts the request done once
+// answered), or it was taken over and answered here.
+func (h *Handler) post(w http.ResponseWriter, r *http.Request, hc *hconn) (gone bool) {
 	h.inflight.Add(1)
 	defer func() {
-		if !parked {
+		if !gone {
 			h.inflight.Add(-1)
 		}
 	}()
@@ -152,6 +154,7 @@ func (s *session) answered(rq *request) bool {
 // parkOrAnswer parks rq on hc, or writes its answer there when it came
 // already. taken says hc was just taken from net/http, whose handler then
 // returns: the answer is then written and the connection served on here.
+// It reports whether the caller lost the connection (parked or taken).
 func (h *Handler) parkOrAnswer(s *session, rq *request, hc *hconn, taken bool) bool {
 	s.mu.Lock()
 	parked := s.park(rq, hc)
@@ -165,14 +168,17 @@ func (h *Handler) parkOrAnswer(s *session, rq *request, hc *hconn, taken bool) b
 		hc.cur = rq // serveOne writes it
 		return false
 	}
+	// The connection is no longer net/http's: say so (true) and count the
+	// request done here, as deliver does for a parked one.
+	defer h.inflight.Add(-1)
 	if err := hc.flush(h.cfg.WriteMargin); err != nil {
 		s.writeFailed(rq)
 		hc.close()
-		return false
+		return true
 	}
 	s.written(rq)
 	hc.next()
-	return false
+	return true
 }
 
 // expire answers rq at the end of its wait: an empty body when held
