@@ -373,3 +373,29 @@ func TestParseHead(t *testing.T) {
 		}
 	}
 }
+
+func TestHTTPS(t *testing.T) {
+	var conns atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS == nil {
+			t.Error("not over TLS")
+		}
+		w.Write([]byte(okBody))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.StartTLS()
+	defer srv.Close()
+	b := testBOSH(t, srv.URL)
+	for i := range 3 {
+		if _, err := b.post(context.Background(), uint64(i+1), "", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("%d connections, want 1", n)
+	}
+}
