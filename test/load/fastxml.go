@@ -255,7 +255,7 @@ func (p *fastParser) element(depth int) (*elem, error) {
 		return nil, errNotFast
 	}
 	nsMark, attrMark, kidMark := len(p.ns), len(p.attrs), len(p.kids)
-	defer func() { p.ns, p.attrs, p.kids = p.ns[:nsMark], p.attrs[:attrMark], p.kids[:kidMark] }()
+	// The scratch stacks are cut back on success; a failed parse drops them.
 	empty := false
 	for {
 		p.space()
@@ -317,7 +317,9 @@ func (p *fastParser) element(depth int) (*elem, error) {
 			e.Attr[i] = xml.Attr{Name: n, Value: a.value}
 		}
 	}
+	p.attrs = p.attrs[:attrMark]
 	if empty {
+		p.ns = p.ns[:nsMark]
 		return e, nil
 	}
 	var text string
@@ -364,6 +366,7 @@ func (p *fastParser) element(depth int) (*elem, error) {
 			if len(p.kids) > kidMark {
 				e.Kids = p.kidList(p.kids[kidMark:])
 			}
+			p.ns, p.kids = p.ns[:nsMark], p.kids[:kidMark]
 			return e, nil
 		case '!', '?':
 			return nil, errNotFast
@@ -399,6 +402,14 @@ func (p *fastParser) quoted() (string, bool) {
 func (p *fastParser) chars(raw string, quote byte) (string, bool) {
 	var out []byte // nil while raw needs no decoding
 	for i := 0; i < len(raw); {
+		if out == nil { // skip the bytes that are themselves
+			for i < len(raw) && plainChar[raw[i]] {
+				i++
+			}
+			if i == len(raw) {
+				break
+			}
+		}
 		c := raw[i]
 		switch {
 		case c == '&':
@@ -439,6 +450,17 @@ func (p *fastParser) chars(raw string, quote byte) (string, bool) {
 	}
 	return string(out), true
 }
+
+// plainChar marks the bytes chars copies without a look: ASCII but for
+// control characters, '&', '<', '>' (for "]]>") and '\r'.
+var plainChar = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = true
+	}
+	t['\t'], t['\n'] = true, true
+	t['&'], t['<'], t['>'] = false, false, false
+	return t
+}()
 
 // charRef decodes the reference at the start of s ("&...;"): its length
 // and the character, or 0 for one the fast parser leaves to encoding/xml.
