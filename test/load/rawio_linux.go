@@ -23,12 +23,14 @@ type rawConn struct {
 	net.Conn // Close, deadlines, addresses
 	rc       syscall.RawConn
 
-	rfn, wfn, afn func(fd uintptr) bool // method values, made once
-	awrote        bool                  // writeAwait: the write is done
-	rp, wp        []byte
-	rn, wn        int
-	rerr          error
-	werr          error
+	rfn, wfn, afn, lfn func(fd uintptr) bool  // method values, made once
+	room               func() ([]byte, error) // readLoop's
+	got                func(n int) error
+	awrote             bool // writeAwait: the write is done
+	rp, wp             []byte
+	rn, wn             int
+	rerr               error
+	werr               error
 }
 
 const isLinux = true
@@ -48,7 +50,7 @@ func newRawConn(c net.Conn) net.Conn {
 		return c
 	}
 	r := &rawConn{Conn: c, rc: rc}
-	r.rfn, r.wfn, r.afn = r.doRead, r.doWrite, r.doAwait
+	r.rfn, r.wfn, r.afn, r.lfn = r.doRead, r.doWrite, r.doAwait, r.doLoop
 	return r
 }
 
@@ -99,6 +101,54 @@ func (r *rawConn) Write(p []byte) (int, error) {
 		return n, err
 	}
 	return n, r.werr
+}
+
+// readLoop reads into room() and hands each read to got until one of them
+// or the connection fails, all inside one read operation of the poller.
+// A read that did not fill its room drained the socket: the loop then
+// waits for readiness without a read attempt first, since readiness is
+// not reset between the reads of one operation, and data arriving after
+// the read marks it. got may write on the connection.
+func (r *rawConn) readLoop(room func() ([]byte, error), got func(n int) error) error {
+	r.room, r.got, r.rerr = room, got, nil
+	err := r.rc.Read(r.lfn)
+	r.room, r.got = nil, nil
+	if err != nil {
+		return err
+	}
+	return r.rerr
+}
+
+func (r *rawConn) doLoop(fd uintptr) bool {
+	for {
+		p, err := r.room()
+		if err != nil {
+			r.rerr = err
+			return true
+		}
+		n, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+		switch e {
+		case 0:
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			return false
+		default:
+			r.rerr = os.NewSyscallError("read", e)
+			return true
+		}
+		if n == 0 {
+			r.rerr = io.EOF
+			return true
+		}
+		if err := r.got(int(n)); err != nil {
+			r.rerr = err
+			return true
+		}
+		if int(n) < len(p) {
+			return false
+		}
+	}
 }
 
 // writeAwait writes p, a request, and waits until the connection has

@@ -136,3 +136,77 @@ func TestWriteAwait(t *testing.T) {
 		}
 	}
 }
+
+// TestReadLoop: readLoop hands over every byte, lets got write on the
+// connection, and ends with got's error or at the end of the stream.
+func TestReadLoop(t *testing.T) {
+	if !isLinux {
+		t.Skip("raw system calls on Linux only")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	second := make(chan net.Conn, 1)
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		buf := make([]byte, 16)
+		for i := range 50 { // ping-pong: a line, then wait for the answer
+			fmt.Fprintf(c, "line %d\n", i)
+			if _, err := io.ReadFull(c, buf[:3]); err != nil {
+				return
+			}
+		}
+		c.Write(bytes.Repeat([]byte("z"), 1<<20)) // more than one read
+		c.Close()
+		if c, err := l.Accept(); err == nil {
+			second <- c
+		}
+	}()
+	c, err := newNetEnv(nil, "localhost").dial(context.Background(), "tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	buf := make([]byte, 4096)
+	var got bytes.Buffer
+	lines := 0
+	err = c.(loopReader).readLoop(
+		func() ([]byte, error) { return buf, nil },
+		func(n int) error {
+			got.Write(buf[:n])
+			for lines < 50 && bytes.Count(got.Bytes(), []byte("\n")) > lines {
+				lines++
+				if _, err := c.Write([]byte("ok\n")); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	if err != io.EOF {
+		t.Fatalf("readLoop ended with %v, want io.EOF", err)
+	}
+	if lines != 50 || got.Len() != len("line 0\n")*10+len("line 10\n")*40+1<<20 {
+		t.Fatalf("%d lines, %d bytes", lines, got.Len())
+	}
+	// got's error ends the loop, the connection still open.
+	c2, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	srv := <-second
+	defer srv.Close()
+	srv.Write([]byte("abc"))
+	raw := newRawConn(c2)
+	stop := errors.New("stop")
+	if err := raw.(loopReader).readLoop(func() ([]byte, error) { return buf, nil }, func(int) error { return stop }); err != stop {
+		t.Fatalf("readLoop ended with %v, want got's error", err)
+	}
+}

@@ -131,21 +131,11 @@ func (s *stanzaReader) consume(i int) {
 // fill reads more input, moving what is kept to the front of the buffer
 // or growing it when it is full.
 func (s *stanzaReader) fill() error {
-	if s.start > 0 && (s.start == s.end || s.end == len(s.buf)) {
-		copy(s.buf, s.buf[s.start:s.end])
-		s.end -= s.start
-		s.scan -= s.start
-		s.start = 0
+	p, err := s.room()
+	if err != nil {
+		return err
 	}
-	if s.end == len(s.buf) {
-		if len(s.buf) >= maxStanza {
-			return fmt.Errorf("stanza larger than %d bytes", maxStanza)
-		}
-		nb := make([]byte, max(4096, 2*len(s.buf)))
-		copy(nb, s.buf[:s.end])
-		s.buf = nb
-	}
-	n, err := s.r.Read(s.buf[s.end:])
+	n, err := s.r.Read(p)
 	s.end += n
 	if n > 0 {
 		return nil
@@ -154,6 +144,44 @@ func (s *stanzaReader) fill() error {
 		return io.ErrUnexpectedEOF
 	}
 	return err
+}
+
+// room returns the free end of the buffer, after moving what is kept to
+// the front or growing the buffer when it is full.
+func (s *stanzaReader) room() ([]byte, error) {
+	if s.start > 0 && (s.start == s.end || s.end == len(s.buf)) {
+		copy(s.buf, s.buf[s.start:s.end])
+		s.end -= s.start
+		s.scan -= s.start
+		s.start = 0
+	}
+	if s.end == len(s.buf) {
+		if len(s.buf) >= maxStanza {
+			return nil, fmt.Errorf("stanza larger than %d bytes", maxStanza)
+		}
+		nb := make([]byte, max(4096, 2*len(s.buf)))
+		copy(nb, s.buf[:s.end])
+		s.buf = nb
+	}
+	return s.buf[s.end:], nil
+}
+
+// feed takes n bytes read into room and hands every element now complete
+// to onElem; it returns the first error (io.EOF at the stream's end).
+func (s *stanzaReader) feed(n int, onElem func(*elem) error) error {
+	s.end += n
+	for {
+		e, done, err := s.split()
+		if !done {
+			return nil
+		}
+		if err == nil {
+			err = onElem(e)
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
 
 // tokenLen returns the kind and length of the markup at the start of b,

@@ -143,24 +143,64 @@ func (t *tcpConn) Start(onElem func(*elem), onErr func(error)) {
 	t.done = make(chan struct{})
 	sr := newStanzaReader(t.r, t.header)
 	t.dec = nil
+	handle := func(e *elem) error {
+		if e.is(nsStream, "error") {
+			return streamErr(e)
+		}
+		onElem(e)
+		return nil
+	}
 	go func() {
 		defer close(t.done)
-		for {
-			e, err := sr.next()
-			if err == io.EOF {
-				err = errors.New("stream closed by the server")
-			} else if err == nil && e.is(nsStream, "error") {
-				err = streamErr(e)
-			}
-			if err != nil {
-				if !t.closed.Load() {
-					onErr(err)
-				}
-				return
-			}
-			onElem(e)
+		var err error
+		if lr, ok := t.c.(loopReader); ok {
+			err = t.readPushed(lr, sr, handle)
+		} else {
+			err = t.readPulled(sr, handle)
+		}
+		if err == io.EOF {
+			err = errors.New("stream closed by the server")
+		}
+		if !t.closed.Load() {
+			onErr(err)
 		}
 	}()
+}
+
+// readPulled reads the stream element by element.
+func (t *tcpConn) readPulled(sr *stanzaReader, handle func(*elem) error) error {
+	for {
+		e, err := sr.next()
+		if err == nil {
+			err = handle(e)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// loopReader is a connection that reads in a loop, handing what it reads
+// to a function, without a read attempt that finds nothing between two
+// (rawConn.readLoop).
+type loopReader interface {
+	readLoop(room func() ([]byte, error), got func(n int) error) error
+}
+
+// readPushed reads the stream with lr: elements are handled as the bytes
+// arrive, from inside the poller's read operation.
+func (t *tcpConn) readPushed(lr loopReader, sr *stanzaReader, handle func(*elem) error) error {
+	for t.r.Buffered() > 0 { // what the negotiation's reader holds
+		p, err := sr.room()
+		if err != nil {
+			return err
+		}
+		n, _ := t.r.Read(p[:min(len(p), t.r.Buffered())])
+		if err := sr.feed(n, handle); err != nil {
+			return err
+		}
+	}
+	return lr.readLoop(sr.room, func(n int) error { return sr.feed(n, handle) })
 }
 
 // Close sends extra (e.g. unavailable presence) and the stream close tag,
