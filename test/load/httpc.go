@@ -158,10 +158,10 @@ func (hc *httpConn) roundTrip(t *httpTarget, req []byte, deadline time.Time, sla
 	if cap(req) <= 64<<10 {
 		hc.wbuf = req[:0]
 	}
+	before := hc.nread
 	if err := hc.write(req[start:]); err != nil {
 		return httpResponse{}, &httpError{err: err, sentNothing: hc.reused && isConnReset(err)}
 	}
-	before := hc.nread
 	resp, err := hc.readResponse()
 	if err != nil {
 		return resp, &httpError{err: err, sentNothing: hc.reused && hc.nread == before &&
@@ -171,17 +171,26 @@ func (hc *httpConn) roundTrip(t *httpTarget, req []byte, deadline time.Time, sla
 	return resp, nil
 }
 
-// awaiter is a connection that writes a request and waits for its
-// answer in one go (rawConn).
+// awaiter is a connection that writes a request, waits for its answer
+// and reads it in one go (rawConn).
 type awaiter interface {
-	writeAwait(p []byte) (int, error)
+	writeAwait(p, buf []byte) (wrote, read int, err error)
 }
 
-// write sends a request.
+// write sends a request; on an awaiter, it also reads the first bytes
+// of the answer into rbuf.
 func (hc *httpConn) write(p []byte) error {
 	if aw, ok := hc.c.(awaiter); ok {
-		n, err := aw.writeAwait(p)
+		if err := hc.room(maxHTTPHead + maxHTTPBody); err != nil {
+			return err
+		}
+		n, k, err := aw.writeAwait(p, hc.rbuf[hc.w:])
+		hc.w += k
+		hc.nread += int64(k)
 		if err != nil || n == len(p) {
+			if n == len(p) {
+				return nil // a failed read: readResponse reads again and says
+			}
 			return err
 		}
 		p = p[n:]
@@ -197,6 +206,23 @@ func isConnReset(err error) bool {
 // fill reads more bytes into rbuf, keeping the unread rbuf[r:w] (moved to
 // the front when the buffer is full, or in a buffer grown up to limit).
 func (hc *httpConn) fill(limit int) error {
+	if err := hc.room(limit); err != nil {
+		return err
+	}
+	n, err := hc.c.Read(hc.rbuf[hc.w:])
+	hc.w += n
+	hc.nread += int64(n)
+	if n > 0 {
+		return nil
+	}
+	if err == nil || err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// room makes room in rbuf after the unread bytes.
+func (hc *httpConn) room(limit int) error {
 	if hc.rbuf == nil {
 		hc.rbuf = make([]byte, 4096)
 	}
@@ -213,16 +239,7 @@ func (hc *httpConn) fill(limit int) error {
 			hc.rbuf = nb
 		}
 	}
-	n, err := hc.c.Read(hc.rbuf[hc.w:])
-	hc.w += n
-	hc.nread += int64(n)
-	if n > 0 {
-		return nil
-	}
-	if err == nil || err == io.EOF {
-		err = io.ErrUnexpectedEOF
-	}
-	return err
+	return nil
 }
 
 var errTooLarge = errors.New("HTTP response too large")

@@ -151,31 +151,44 @@ func (r *rawConn) doLoop(fd uintptr) bool {
 	}
 }
 
-// writeAwait writes p, a request, and waits until the connection has
-// something to read, its answer. The write is made inside the poller's
-// read operation, after it reset the read readiness: so the reading that
-// follows needs no first attempt that would find nothing (a system call
-// per request saved), and an answer arriving before the wait cannot be
-// missed. It returns how much of p it wrote: less when the socket buffer
-// was full, and the caller writes the rest with Write.
-func (r *rawConn) writeAwait(p []byte) (int, error) {
+// writeAwait writes p, a request, waits until the connection has
+// something to read, its answer, and reads what it can of it into buf.
+// The write is made inside the poller's read operation, after it reset
+// the read readiness: so the reading needs no first attempt that would
+// find nothing (a system call per request saved), and an answer arriving
+// before the wait cannot be missed. It returns how much of p it wrote
+// (less when the socket buffer was full: the caller writes the rest with
+// Write) and how much it read; a failed read is left for the next Read
+// to report.
+func (r *rawConn) writeAwait(p, buf []byte) (wrote, read int, err error) {
 	if len(p) == 0 {
-		return 0, nil
+		return 0, 0, nil
 	}
 	r.wp, r.wn, r.werr, r.awrote = p, 0, nil, false
-	err := r.rc.Read(r.afn)
-	n := r.wn
-	r.wp = nil
+	r.rp, r.rn = buf, 0
+	err = r.rc.Read(r.afn)
+	wrote, read = r.wn, r.rn
+	r.wp, r.rp = nil, nil
 	if err != nil {
-		return n, err
+		return wrote, read, err
 	}
-	return n, r.werr
+	return wrote, read, r.werr
 }
 
-// doAwait writes on its first call, then asks to wait until readable.
+// doAwait writes on its first call, then reads once readable.
 func (r *rawConn) doAwait(fd uintptr) bool {
 	if r.awrote {
-		return true // readable
+		if len(r.rp) == 0 {
+			return true
+		}
+		n, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&r.rp[0])), uintptr(len(r.rp)))
+		switch e {
+		case 0:
+			r.rn = int(n)
+		case syscall.EAGAIN:
+			return false // not readable after all: wait again
+		}
+		return true
 	}
 	r.awrote = true
 	if r.doWrite(fd) && r.werr == nil && r.wn == len(r.wp) {

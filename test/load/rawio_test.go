@@ -114,25 +114,27 @@ func TestWriteAwait(t *testing.T) {
 	aw := c.(awaiter)
 	for _, size := range []int{10, 16 << 20} {
 		req := append([]byte(fmt.Sprintf("%08d", size)), bytes.Repeat([]byte("x"), size)...)
+		buf := make([]byte, 64)
 		start := time.Now()
-		n, err := aw.writeAwait(req)
+		n, k, err := aw.writeAwait(req, buf)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if n < len(req) {
-			if size < 1<<20 {
-				t.Fatalf("small request: wrote %d of %d", n, len(req))
+			if size < 1<<20 || k != 0 {
+				t.Fatalf("request of %d: wrote %d of %d, read %d", size, n, len(req), k)
 			}
 			if _, err := c.Write(req[n:]); err != nil {
+				t.Fatal(err)
+			}
+			if k, err = c.Read(buf); err != nil {
 				t.Fatal(err)
 			}
 		} else if time.Since(start) < 5*time.Millisecond {
 			t.Fatalf("writeAwait returned after %v, before the answer", time.Since(start))
 		}
-		buf := make([]byte, 64)
-		k, err := c.Read(buf)
-		if err != nil || string(buf[:k]) != fmt.Sprintf("got %d", size) {
-			t.Fatalf("answer %q, %v", buf[:k], err)
+		if string(buf[:k]) != fmt.Sprintf("got %d", size) {
+			t.Fatalf("answer %q", buf[:k])
 		}
 	}
 }
