@@ -6,22 +6,27 @@ import (
 	"github.com/parley-xmpp/parley/server/stream"
 )
 
-// parseEmptyBody is the fast path of parseBody for the commonest request,
-// an empty <body/> (a long-poll, XEP-0124 §8): a start tag with plain
-// attributes closed by "/>". It returns ok=false for anything else
-// (children, entity or character references, comments, unknown prefixes,
-// duplicates, non-ASCII names, ...), which then goes through the full
-// stream decoder. Whatever it accepts yields the same header the decoder
-// would (FuzzEmptyBody checks this).
+// parseEmptyBody is the fast path of parseBody for the commonest requests:
+// an empty <body/> (a long-poll, XEP-0124 §8), or a body of plainly
+// written stanzas (fastxml.go). It returns ok=false for anything else
+// (entity or character references in the start tag, comments, unknown
+// prefixes, duplicates, non-ASCII names, ...), which then goes through the
+// full stream decoder. Whatever it accepts yields the same header and
+// elements the decoder would (FuzzEmptyBody, FuzzFastChildren).
 func parseEmptyBody(raw []byte) (*reqBody, bool) {
 	p := emptyParser{b: raw}
 	if !p.lit("<body") {
 		return nil, false
 	}
 	attrs := make([]xml.Attr, 0, 8)
+	closed := false
 	for {
 		sp := p.space()
 		if p.lit("/>") {
+			closed = true
+			break
+		}
+		if p.lit(">") {
 			break
 		}
 		if !sp {
@@ -37,11 +42,18 @@ func parseEmptyBody(raw []byte) (*reqBody, bool) {
 		}
 		attrs = append(attrs, xml.Attr{Name: name, Value: val})
 	}
-	p.space()
-	if p.i != len(p.b) {
+	b, ok := resolveEmpty(attrs)
+	if !ok {
 		return nil, false
 	}
-	return resolveEmpty(attrs)
+	if closed {
+		p.space()
+		return b, p.i == len(p.b)
+	}
+	if b.children, ok = p.fastChildren(); !ok {
+		return nil, false
+	}
+	return b, true
 }
 
 // resolveEmpty applies the namespace declarations of attrs as the stream
