@@ -135,6 +135,15 @@ func (p *emptyParser) content(el *etree.Element, tag string, f fastFrame, depth 
 			}
 			el.AddChild(child)
 		default:
+			j := p.i
+			for j < len(p.b) && plainText[p.b[j]] {
+				j++
+			}
+			if j > p.i {
+				text = append(text, p.b[p.i:j]...)
+				p.i = j
+				continue
+			}
 			var ok bool
 			if text, ok = p.char(text, false); !ok {
 				return false
@@ -143,6 +152,15 @@ func (p *emptyParser) content(el *etree.Element, tag string, f fastFrame, depth 
 	}
 	return false
 }
+
+// plainText marks the ASCII bytes that stand for themselves in text.
+var plainText = func() (t [256]bool) {
+	for c := ' '; c < utf8.RuneSelf; c++ {
+		t[c] = c != '<' && c != '&' && c != '>'
+	}
+	t['\n'], t['\t'] = true, true
+	return t
+}()
 
 // char appends one character (or predefined entity) of text or of an
 // attribute value to buf.
@@ -185,6 +203,7 @@ func (p *emptyParser) char(buf []byte, inAttr bool) ([]byte, bool) {
 // attributes reads the attributes of a start tag up to '>' or "/>": plain
 // names and xml:* as key/value pairs, the xmlns declaration apart.
 func (p *emptyParser) attributes() (kv []string, xmlns string, hasNS, empty, ok bool) {
+	kv = make([]string, 0, 8)
 	for {
 		sp := p.space()
 		if p.lit("/>") {
@@ -233,6 +252,9 @@ func (p *emptyParser) attrValue() (string, bool) {
 	}
 	q := p.b[p.i]
 	p.i++
+	if v, ok := p.plainRun(q); ok {
+		return v, true
+	}
 	var buf []byte
 	for p.i < len(p.b) {
 		if p.b[p.i] == q {
@@ -246,6 +268,24 @@ func (p *emptyParser) attrValue() (string, bool) {
 		}
 		var ok bool
 		if buf, ok = p.char(buf, true); !ok {
+			return "", false
+		}
+	}
+	return "", false
+}
+
+// plainRun reads a value up to the quote q when it is printable ASCII
+// with no reference, the common case, in one allocation; otherwise it
+// reads nothing.
+func (p *emptyParser) plainRun(q byte) (string, bool) {
+	for j := p.i; j < len(p.b); j++ {
+		c := p.b[j]
+		switch {
+		case c == q:
+			v := string(p.b[p.i:j])
+			p.i = j + 1
+			return v, true
+		case c < ' ' || c >= utf8.RuneSelf || c == '&' || c == '<':
 			return "", false
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"net/textproto"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -204,10 +205,18 @@ func (hr *h1Request) framing(br *bufio.Reader) error {
 	return nil
 }
 
+// tokenChars marks the bytes of an RFC 9110 token.
+var tokenChars = func() (t [256]bool) {
+	for c := '!'; c < 0x7f; c++ {
+		t[c] = !strings.ContainsRune(`"(),/:;<=>?@[\]{}`, c)
+	}
+	return t
+}()
+
 // isToken reports an RFC 9110 token.
 func isToken(b []byte) bool {
 	for _, c := range b {
-		if c <= ' ' || c >= 0x7f || bytes.IndexByte([]byte(`"(),/:;<=>?@[\]{}`), c) >= 0 {
+		if !tokenChars[c] {
 			return false
 		}
 	}
