@@ -355,7 +355,28 @@ func (hc *hconn) serveOne() (gone, ok bool) {
 	if err != nil {
 		return false, false
 	}
-	return false, !req.Close && !hc.w.closeAfter()
+	if hc.w.closeAfter() {
+		hc.linger()
+		return false, false
+	}
+	return false, !req.Close
+}
+
+// Bounds of the lingering close.
+const (
+	lingerTime  = 2 * time.Second
+	lingerBytes = 16 << 20
+)
+
+// linger half-closes the connection and discards what the client still
+// sends for a while, so that a client still writing a refused body (HTTP
+// 413) reads the answer instead of a reset, as net/http does.
+func (hc *hconn) linger() {
+	if tc, ok := hc.conn.(*net.TCPConn); ok {
+		_ = tc.CloseWrite()
+	}
+	_ = hc.conn.SetReadDeadline(time.Now().Add(lingerTime))
+	_, _ = io.Copy(io.Discard, io.LimitReader(hc.conn, lingerBytes))
 }
 
 // refuse answers a request that could not be read (RFC 9112 §2.2) and

@@ -122,9 +122,11 @@ func (p *poller) peekEOF(hc *hconn) (eof, spurious bool) {
 // close stops the poller's goroutine.
 func (p *poller) close() {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if !p.closed {
-		p.closed = true
+	was := p.closed
+	p.closed = true
+	p.mu.Unlock()
+	if !was {
+		// Not under mu: Close waits for run, which may be in dispatch.
 		_ = p.file.Close()
 	}
 }
