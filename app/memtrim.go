@@ -20,8 +20,8 @@ import (
 // (runtime/debug.FreeOSMemory). Busy servers are left alone: the pages are
 // about to be used again.
 const (
-	trimInterval   = 10 * time.Second
-	trimQuietBytes = 4 << 20
+	trimInterval   = 2 * time.Second
+	trimQuietBytes = 1 << 20
 	trimMinFree    = 4 << 20
 )
 
