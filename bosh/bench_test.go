@@ -28,3 +28,24 @@ func BenchmarkMessageCycle(b *testing.B) {
 		n++
 	}
 }
+
+// BenchmarkParseBody: a request body with one chat message through the
+// fast path and through the stream decoder.
+func BenchmarkParseBody(b *testing.B) {
+	raw := []byte("<body rid='1000001' sid='abcdefghijklmnopqrstuv' xmlns='http://jabber.org/protocol/httpbind'>" +
+		"<message xmlns='jabber:client' type='chat' to='bob@localhost' id='m1'><body>hello there</body></message></body>")
+	for _, c := range []struct {
+		name  string
+		parse func([]byte) (*reqBody, error)
+	}{{"fast", parseBody}, {"decoder", parseFullBody}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(raw)))
+			for b.Loop() {
+				if body, err := c.parse(raw); err != nil || len(body.children) != 1 {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
