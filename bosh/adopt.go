@@ -423,6 +423,7 @@ func (hc *hconn) hasPrefix(p string) bool {
 // flush writes the response built in hc.w.
 func (hc *hconn) flush(margin time.Duration) error {
 	buf := hc.w.encode()
+	hc.w.dropBody()
 	_ = hc.conn.SetWriteDeadline(time.Now().Add(margin))
 	_, err := hc.conn.Write(buf.B)
 	putBuf(buf)

@@ -247,6 +247,9 @@ func (w *h1Writer) Write(p []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
+	if w.body == nil {
+		w.body = (*bodyBufPool.Get().(*[]byte))[:0]
+	}
 	w.body = append(w.body, p...)
 	return len(p), nil
 }
@@ -262,10 +265,19 @@ func (w *h1Writer) reset() {
 func (w *h1Writer) resetBody() {
 	w.status, w.head = 0, false
 	w.body = w.body[:0]
-	if cap(w.body) > 8<<10 {
-		w.body = nil
-	}
 }
+
+// dropBody gives the body buffer back once the response is encoded, so
+// that a waiting connection keeps none.
+func (w *h1Writer) dropBody() {
+	if w.body != nil && cap(w.body) <= 8<<10 {
+		b := w.body[:0]
+		bodyBufPool.Put(&b)
+	}
+	w.body = nil
+}
+
+var bodyBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
 // closeAfter reports a response that ends the connection.
 func (w *h1Writer) closeAfter() bool { return w.Header().Get("Connection") == "close" }
