@@ -2,6 +2,7 @@ package bosh
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 	"net"
 	"net/http"
@@ -81,7 +82,7 @@ func (h *Handler) adopt(w http.ResponseWriter, r *http.Request) *hconn {
 		// A pipelined request: keep its bytes ahead of the connection.
 		rest, _ := brw.Reader.Peek(n)
 		hc.br = readerPool.Get().(*bufio.Reader)
-		hc.br.Reset(io.MultiReader(byteReader(append([]byte(nil), rest...)), conn))
+		hc.br.Reset(withBuffered(rest, conn))
 		_, _ = hc.br.Peek(n) // buffered, so that it is kept while parked
 	}
 	hc.w.hdr = hdr
@@ -91,18 +92,10 @@ func (h *Handler) adopt(w http.ResponseWriter, r *http.Request) *hconn {
 	return hc
 }
 
-// byteReader reads b, then io.EOF.
-func byteReader(b []byte) io.Reader { return &sliceReader{b: b} }
-
-type sliceReader struct{ b []byte }
-
-func (s *sliceReader) Read(p []byte) (int, error) {
-	if len(s.b) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(p, s.b)
-	s.b = s.b[n:]
-	return n, nil
+// withBuffered reads the bytes already taken from conn (copied), then
+// conn itself.
+func withBuffered(buffered []byte, conn net.Conn) io.Reader {
+	return io.MultiReader(bytes.NewReader(bytes.Clone(buffered)), conn)
 }
 
 // park makes rq wait on hc. It returns false when rq was answered already
@@ -240,8 +233,7 @@ func (hc *hconn) readable() {
 		rq := hc.rq
 		hc.state, hc.rq = connClosed, nil
 		hc.mu.Unlock()
-		hc.h.poller.forget(hc)
-		hc.h.conns.remove(hc)
+		hc.unregister()
 		_ = hc.conn.Close()
 		if rq.sess != nil {
 			rq.sess.abandon(rq) // XEP-0124 §8, B-090
@@ -253,32 +245,35 @@ func (hc *hconn) readable() {
 }
 
 // close ends the connection. Called by its owner.
-func (hc *hconn) close() {
-	hc.mu.Lock()
-	if hc.state == connClosed {
-		hc.mu.Unlock()
-		return
-	}
-	hc.state = connClosed
-	hc.mu.Unlock()
-	hc.h.poller.forget(hc)
-	hc.h.conns.remove(hc)
-	_ = hc.conn.Close()
-}
+func (hc *hconn) close() { hc.closeIf(func() bool { return true }) }
 
 // closeIfIdle closes hc when no request is in progress or parked on it and
 // it has been idle since before cutoff (zero: any idle connection).
 func (hc *hconn) closeIfIdle(cutoff time.Time) {
+	hc.closeIf(func() bool {
+		return hc.state == connIdle && (cutoff.IsZero() || !hc.since.After(cutoff))
+	})
+}
+
+// closeIf ends the connection unless it is closed already or cond, called
+// with hc.mu held, is false.
+func (hc *hconn) closeIf(cond func() bool) {
 	hc.mu.Lock()
-	if hc.state != connIdle || (!cutoff.IsZero() && hc.since.After(cutoff)) {
+	if hc.state == connClosed || !cond() {
 		hc.mu.Unlock()
 		return
 	}
 	hc.state = connClosed
 	hc.mu.Unlock()
+	hc.unregister()
+	_ = hc.conn.Close()
+}
+
+// unregister takes a closing connection out of the poller and the
+// handler's set, before its descriptor is closed or handed on.
+func (hc *hconn) unregister() {
 	hc.h.poller.forget(hc)
 	hc.h.conns.remove(hc)
-	_ = hc.conn.Close()
 }
 
 // serve reads and answers requests on hc until one is parked, the

@@ -166,15 +166,14 @@ func (c *returnedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 // handBack gives hc's connection to net/http with what was read of it.
 // The calling goroutine owns hc and gives it up.
 func (h *Handler) handBack(hc *hconn) {
-	h.poller.forget(hc)
-	h.conns.remove(hc)
+	hc.unregister()
 	hc.mu.Lock()
 	hc.state = connClosed
 	hc.mu.Unlock()
 	rest, _ := hc.br.Peek(hc.br.Buffered())
 	rc := &returnedConn{
 		Conn: hc.conn,
-		r:    io.MultiReader(byteReader(append([]byte(nil), rest...)), hc.conn),
+		r:    withBuffered(rest, hc.conn),
 	}
 	hc.br.Reset(nil)
 	readerPool.Put(hc.br)
