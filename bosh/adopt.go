@@ -139,26 +139,24 @@ func (s *session) complete(rq *request) {
 
 // unlock releases s.mu, then writes the answers completed under it to
 // their adopted connections from this goroutine.
-func (s *session) unlock() {
-	ready := s.ready
-	s.ready = nil
-	ct := s.contentType
-	s.mu.Unlock()
-	for _, rq := range ready {
-		rq.hc.deliver(rq, ct)
-	}
-}
+func (s *session) unlock() { s.release(false) }
 
 // unlockAsync is unlock for goroutines that must not block on a slow
 // client (the wheel, shutdown): each answer is written by a goroutine of
 // its own.
-func (s *session) unlockAsync() {
+func (s *session) unlockAsync() { s.release(true) }
+
+func (s *session) release(async bool) {
 	ready := s.ready
 	s.ready = nil
 	ct := s.contentType
 	s.mu.Unlock()
 	for _, rq := range ready {
-		go rq.hc.deliver(rq, ct)
+		if async {
+			go rq.hc.deliver(rq, ct)
+		} else {
+			rq.hc.deliver(rq, ct)
+		}
 	}
 }
 

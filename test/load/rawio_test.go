@@ -16,20 +16,10 @@ import (
 // by netEnv: enough for writes to fill the socket buffer and wait, and
 // for reads to wait for data.
 func TestRawConn(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		c, err := l.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
+	addr := serveOne(t, func(c net.Conn) {
 		io.Copy(c, c) // echo, until our half-close
-	}()
-	c, err := newNetEnv(nil, "localhost").dial(context.Background(), "tcp", l.Addr().String())
+	})
+	c, err := newNetEnv(nil, "localhost").dial(context.Background(), "tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,17 +65,7 @@ func TestWriteAwait(t *testing.T) {
 	if !isLinux {
 		t.Skip("raw system calls on Linux only")
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		c, err := l.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
+	addr := serveOne(t, func(c net.Conn) {
 		buf := make([]byte, 64<<10)
 		for {
 			var want, got int
@@ -103,8 +83,8 @@ func TestWriteAwait(t *testing.T) {
 			}
 			fmt.Fprintf(c, "got %d", got)
 		}
-	}()
-	c, err := newNetEnv(nil, "localhost").dial(context.Background(), "tcp", l.Addr().String())
+	})
+	c, err := newNetEnv(nil, "localhost").dial(context.Background(), "tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,4 +189,24 @@ func TestReadLoop(t *testing.T) {
 	if err := raw.(loopReader).readLoop(func() ([]byte, error) { return buf, nil }, func(int) error { return stop }); err != stop {
 		t.Fatalf("readLoop ended with %v, want got's error", err)
 	}
+}
+
+// serveOne listens on loopback and runs serve on the first connection,
+// closing it afterwards; the listener closes with the test.
+func serveOne(t *testing.T, serve func(net.Conn)) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		serve(c)
+	}()
+	return l.Addr().String()
 }
