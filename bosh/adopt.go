@@ -112,7 +112,6 @@ func (s *session) park(rq *request, hc *hconn) bool {
 	hc.w.stash()
 	hc.h.poller.arm(hc)
 	hc.mu.Unlock()
-	s.schedule(rq.deadline)
 	return true
 }
 
@@ -423,14 +422,13 @@ func (hc *hconn) flush(margin time.Duration) error {
 	return err
 }
 
-// expireDue answers the adopted requests whose wait is over (XEP-0124 §8;
-// net/http-served ones have timers of their own) and schedules the wheel
-// for the next deadline. The caller holds s.mu.
+// expireDue answers the requests whose wait is over (XEP-0124 §8) and
+// schedules the wheel for the next deadline. The caller holds s.mu.
 func (s *session) expireDue(now time.Time) {
 	var due []*request
 	var next time.Time
 	consider := func(rq *request) {
-		if rq.hc == nil || rq.resp != nil {
+		if rq.resp != nil {
 			return
 		}
 		if !rq.deadline.After(now) {

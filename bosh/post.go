@@ -125,17 +125,12 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, s *session, b *r
 	if hc != nil {
 		return h.parkOrAnswer(s, rq, hc, taken)
 	}
-	timer := time.NewTimer(time.Until(rq.deadline))
-	defer timer.Stop()
 	select {
-	case <-rq.done:
-	case <-timer.C:
-		s.expire(rq)
+	case <-rq.done: // answered, or expired by the wheel
 	case <-r.Context().Done():
 		s.abandon(rq)
 		return false
 	}
-	<-rq.done
 	if err := h.write(w, r, rq.resp, s.contentType); err != nil {
 		s.writeFailed(rq)
 	} else {

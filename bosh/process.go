@@ -20,6 +20,12 @@ func (s *session) accept(rq *request) {
 	s.mu.Lock()
 	defer s.unlock()
 	rq.deadline = rq.arrived.Add(s.wait) // XEP-0124 §8, B-088
+	defer func() {
+		// The shared wheel answers rq when its wait is over (expireDue).
+		if rq.resp == nil && !s.ended {
+			s.schedule(rq.deadline)
+		}
+	}()
 	if s.ended {
 		s.answerEnded(rq)
 		return
