@@ -22,10 +22,10 @@
 // the connection are read by a strict pooled HTTP/1.1 reader (h1read.go);
 // a request for another path sends the connection back to net/http
 // (Handler.Returned). HTTP/2, HTTPS and Connection: close requests stay
-// on net/http, each held request in its own goroutine with a timer.
+// on net/http, each held request waiting in its handler's goroutine.
 //
-// Timers: idle sessions and adopted held requests cost one entry in a
-// shared deadline heap (the wheel) and no goroutine.
+// Timers: every held request's wait and every idle session's inactivity
+// is an entry in one shared deadline heap (the wheel), not a timer.
 //
 // Lock order: session.mu → hconn.mu → poller.mu, session.mu →
 // session.nmu → wheel.mu; Manager.mu is taken alone. The core is called
